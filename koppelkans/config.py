@@ -1,0 +1,91 @@
+"""The one home of configuration: where the store is, and the table of figures with a source.
+
+Settings come from the environment (prefix `KOPPELKANS_`), e.g. `KOPPELKANS_DB`. The figures in
+`DEFAULTS` are documented, overridable defaults (PRODUCT.md §8); code reads them from here only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "Figure", "DEFAULTS", "figure", "CRS", "MAP_CRS", "NL_BOUNDS_RD"]
+
+CRS = "EPSG:28992"
+"""Everything is stored and computed in RD New (metres)."""
+
+MAP_CRS = "EPSG:4326"
+"""What the map is served in."""
+
+NL_BOUNDS_RD = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
+"""The RD New validity box (minx, miny, maxx, maxy); coordinates outside it mean a wrong CRS."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figure:
+    """A default figure with its unit and its source, so every number can be traced."""
+
+    value: float
+    unit: str
+    source: str
+
+
+DEFAULTS: dict[str, Figure] = {
+    # segment linking (our own choices; see README "Segment linking")
+    "link_tolerance_m": Figure(
+        value=2.0, unit="m", source="K1: distance from the centreline that still counts as on the street"
+    ),
+    "link_min_overlap_m": Figure(
+        value=5.0,
+        unit="m",
+        source="K1: a line must run this far inside a street (or half its own length) to open it",
+    ),
+    # costs (PRODUCT.md §8)
+    "sewer_cost_per_m_300": Figure(value=400.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
+    "sewer_cost_per_m_700": Figure(value=800.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
+    "sewer_cost_per_m_incl_manholes": Figure(
+        value=540.0, unit="EUR/m", source="Stichting RIONED cost key figures"
+    ),
+    "road_share_of_sewer_cost": Figure(value=0.45, unit="fraction (30-60 %)", source="RIONED"),
+    "heat_main_cost_per_m": Figure(value=1200.0, unit="EUR/m", source="Dutch heat-network studies"),
+    "mobilisation_share": Figure(
+        value=0.06, unit="fraction of work cost (2-10 %)", source="construction cost practice"
+    ),
+    # lifetimes (PRODUCT.md §8)
+    "sewer_concrete_median_life": Figure(
+        value=75.0, unit="years (70-80)", source="Dutch/Flemish sewer deterioration studies"
+    ),
+    "sewer_concrete_weibull_shape": Figure(
+        value=3.25, unit="-", source="Dutch/Flemish sewer deterioration studies"
+    ),
+    "sewer_pvc_median_life": Figure(
+        value=90.0, unit="years (80-100)", source="Dutch/Flemish sewer deterioration studies"
+    ),
+    "water_main_design_life": Figure(value=70.0, unit="years", source="Dutch drinking-water sector figures"),
+    "asphalt_wearing_course_life": Figure(value=12.5, unit="years (10-15)", source="CROW"),
+    "asphalt_weibull_shape": Figure(value=2.5, unit="-", source="CROW"),
+    "road_reconstruction_life": Figure(value=50.0, unit="years (40-60)", source="CROW"),
+    "patching_penalty": Figure(value=1.64, unit="factor", source="pavement-cut studies"),
+    "condition_action_threshold": Figure(value=4.0, unit="NEN 2767 class", source="NEN 2767"),
+    "tree_clearance_m": Figure(value=2.5, unit="m", source="CROW 280"),
+    "sewer_km_per_30000_inhabitants": Figure(
+        value=139.0, unit="km", source='GWSW example town "Juinen"'
+    ),
+}
+
+
+class Settings(BaseSettings):
+    """Runtime settings; environment variables `KOPPELKANS_<NAME>` override the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="KOPPELKANS_")
+
+    db: str = Field(default="koppelkans.gpkg", description="store URL or GeoPackage path")
+    link_tolerance_m: float = Field(default=DEFAULTS["link_tolerance_m"].value, ge=0)
+    link_min_overlap_m: float = Field(default=DEFAULTS["link_min_overlap_m"].value, ge=0)
+
+
+def figure(name: str) -> float:
+    """The value of a documented default figure."""
+    return DEFAULTS[name].value

@@ -1,0 +1,51 @@
+"""The server provider: PostgreSQL 15 + PostGIS 3 for multi-user installations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Connection, create_engine, func, select
+from sqlalchemy.engine import make_url
+
+from koppelkans.store.repository import SqlRepository
+from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, TABLES
+
+__all__ = ["PostGISRepository"]
+
+
+class PostGISRepository(SqlRepository):
+    """The register in a PostGIS database; bulk loads go through COPY."""
+
+    def __init__(self, url: str) -> None:
+        parsed = make_url(url).set(drivername="postgresql+psycopg")
+        self.url = parsed.render_as_string(hide_password=True)
+        self.engine = create_engine(parsed, pool_pre_ping=True)
+
+    def _geometry_select(self, table_name: str) -> Any:
+        return func.ST_AsBinary(TABLES[table_name].c[GEOMETRY_COLUMN])
+
+    def _decode(self, values: list[Any]) -> np.ndarray:
+        return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in values], dtype=object))
+
+    def _bulk_insert(self, conn: Connection, kind: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
+        if geoms is not None:
+            ewkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True, output_dimension=2)
+            rows = rows.assign(**{GEOMETRY_COLUMN: ewkb})
+        columns = ", ".join(f'"{c}"' for c in rows.columns)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{kind}" ({columns}) FROM STDIN') as copy:
+            for row in rows.itertuples(index=False, name=None):
+                copy.write_row(row)
+
+    def extent(self, kind: str) -> tuple[float, float, float, float] | None:
+        column = TABLES[kind].c[GEOMETRY_COLUMN]
+        query = select(func.ST_XMin(func.ST_Extent(column)), func.ST_YMin(func.ST_Extent(column)),
+                       func.ST_XMax(func.ST_Extent(column)), func.ST_YMax(func.ST_Extent(column)))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).one()
+        if row[0] is None:
+            return None
+        return tuple(float(v) for v in row)  # type: ignore[return-value]

@@ -1,0 +1,266 @@
+"""The repository: the one way the rest of Koppelkans reads and writes the register.
+
+`Repository` is the protocol; `SqlRepository` implements it once on SQLAlchemy Core, and each
+provider (GeoPackage file, PostGIS) supplies only what differs: the URL, how geometry is encoded
+and decoded, and how a batch is bulk-loaded. The store never decides anything: it stores
+validated records and reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from koppelkans.config import CRS
+from koppelkans.domain.records import KINDS, kind_spec
+from koppelkans.domain.validation import Known
+from koppelkans.errors import StoreError
+from koppelkans.store.schema import GEOMETRY_COLUMN, LINKS, TABLES
+
+__all__ = ["Repository", "Writer", "SqlRepository", "LINK_COLUMNS"]
+
+LINK_COLUMNS = ("kind", "record_id", "segment_id", "overlap_m")
+_CHUNK = 5_000
+
+
+class Writer(Protocol):
+    """Writes inside one transaction: all of it is stored, or none of it."""
+
+    def insert(self, kind: str, records: pd.DataFrame, *, replace: bool = False) -> int: ...
+
+    def delete(self, kind: str, ids: Sequence[str]) -> int: ...
+
+    def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None: ...
+
+
+class Repository(Protocol):
+    """Storage of the register, whatever the back-end."""
+
+    url: str
+
+    def initialise(self) -> None: ...
+
+    def read(self, kind: str, *, ids: Sequence[str] | None = None) -> pd.DataFrame: ...
+
+    def keys(self, kind: str) -> frozenset[str]: ...
+
+    def known(self) -> Known: ...
+
+    def count(self, kind: str) -> int: ...
+
+    def counts_by(self, kind: str, column: str) -> dict[str, int]: ...
+
+    def extent(self, kind: str) -> tuple[float, float, float, float] | None: ...
+
+    def links(self, kind: str | None = None) -> pd.DataFrame: ...
+
+    def transaction(self) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+class SqlRepository(ABC):
+    """The repository on SQLAlchemy Core; subclasses are the providers."""
+
+    url: str
+    engine: Engine
+
+    # -- provider hooks ------------------------------------------------------------------------
+    @abstractmethod
+    def _geometry_select(self, table_name: str) -> Any:
+        """The select expression that yields the geometry column as bytes."""
+
+    @abstractmethod
+    def _decode(self, values: list[Any]) -> np.ndarray:
+        """Geometries from the bytes the geometry select returned."""
+
+    @abstractmethod
+    def _bulk_insert(self, conn: Connection, kind: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
+        """Load rows (canonical columns, attributes as JSON text) and their geometries."""
+
+    def _after_insert(self, conn: Connection, kind: str, geoms: np.ndarray | None) -> None:
+        """Provider bookkeeping after a batch (e.g. the GeoPackage extent)."""
+
+    @abstractmethod
+    def extent(self, kind: str) -> tuple[float, float, float, float] | None: ...
+
+    # -- schema --------------------------------------------------------------------------------
+    def _alembic_config(self, conn: Connection) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        config.attributes["connection"] = conn
+        return config
+
+    def initialise(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        with self.engine.begin() as conn:
+            command.upgrade(self._alembic_config(conn), "head")
+
+    def revision(self) -> str | None:
+        """The schema revision the store is at (None when it was never initialised)."""
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def require_current_schema(self) -> None:
+        """Refuse to work on a store that is not initialised or needs a migration."""
+        try:
+            current = self.revision()
+        except OperationalError as exc:
+            raise StoreError(f"cannot open the store {self.url}: {exc.orig}") from None
+        with self.engine.connect() as conn:
+            head = ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
+        if current is None:
+            raise StoreError(f"the store {self.url} is not initialised; run `koppelkans init` first")
+        if current != head:
+            raise StoreError(f"the store {self.url} is at schema {current}, expected {head}; run `koppelkans init` to migrate")
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, kind: str, *, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """All records of a kind (or those with the given keys), as canonical records."""
+        spec = kind_spec(kind)
+        table = TABLES[kind]
+        columns = [table.c[name] for name in (*spec.column_names, "attributes")]
+        if spec.spatial:
+            columns.append(self._geometry_select(kind).label(GEOMETRY_COLUMN))
+        query = select(*columns).order_by(table.c.fid)
+        with self.engine.connect() as conn:
+            if ids is None:
+                rows = conn.execute(query).all()
+            else:
+                rows = []
+                for chunk in _chunks(list(ids)):
+                    rows += conn.execute(query.where(table.c[spec.key].in_(chunk))).all()
+        names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
+        raw = pd.DataFrame.from_records(rows, columns=names)
+        return _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
+
+    def keys(self, kind: str) -> frozenset[str]:
+        spec = kind_spec(kind)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(select(TABLES[kind].c[spec.key])).scalars())
+
+    def known(self) -> Known:
+        return Known(**{kind: self.keys(kind) for kind in KINDS})
+
+    def count(self, kind: str) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(TABLES[kind_spec(kind).name])).scalar_one())
+
+    def counts_by(self, kind: str, column: str) -> dict[str, int]:
+        table = TABLES[kind_spec(kind).name]
+        query = select(table.c[column], func.count()).group_by(table.c[column]).order_by(table.c[column])
+        with self.engine.connect() as conn:
+            return {str(key): int(n) for key, n in conn.execute(query).all()}
+
+    def links(self, kind: str | None = None) -> pd.DataFrame:
+        """The segment links (kind, record_id, segment_id, overlap_m), of one kind or all."""
+        query = select(*(LINKS.c[c] for c in LINK_COLUMNS)).order_by(LINKS.c.fid)
+        if kind is not None:
+            query = query.where(LINKS.c.kind == kind)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
+
+    # -- writing -------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[_SqlWriter]:
+        """One transaction: everything written inside is committed together, or rolled back."""
+        try:
+            with self.engine.begin() as conn:
+                yield _SqlWriter(self, conn)
+        except (OperationalError, ProgrammingError) as exc:
+            raise StoreError(f"the store {self.url} refused the change: {exc.orig}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class _SqlWriter:
+    """The Writer of a SqlRepository, bound to one open transaction."""
+
+    def __init__(self, repository: SqlRepository, conn: Connection) -> None:
+        self.repository = repository
+        self.conn = conn
+
+    def insert(self, kind: str, records: pd.DataFrame, *, replace: bool = False) -> int:
+        """Insert canonical records; with `replace`, records with the same key are replaced."""
+        spec = kind_spec(kind)
+        if records.empty:
+            return 0
+        if replace:
+            self.delete(kind, list(records[spec.key]))
+        rows = pd.DataFrame({name: records[name] for name in spec.column_names})
+        rows = rows.astype(object).where(rows.notna(), None)
+        rows["attributes"] = [json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in records["attributes"]]
+        geoms = np.asarray(records.geometry.to_numpy(), dtype=object) if spec.spatial else None
+        self.repository._bulk_insert(self.conn, kind, rows, geoms)
+        self.repository._after_insert(self.conn, kind, geoms)
+        return len(rows)
+
+    def delete(self, kind: str, ids: Sequence[str]) -> int:
+        """Delete records by key, with their segment links."""
+        spec = kind_spec(kind)
+        table = TABLES[kind]
+        removed = 0
+        for chunk in _chunks(list(ids)):
+            removed += self.conn.execute(delete(table).where(table.c[spec.key].in_(chunk))).rowcount
+            self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
+        return removed
+
+    def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None:
+        """Replace the segment links of the given records (all of the kind when record_ids is None)."""
+        if record_ids is None:
+            self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind))
+        else:
+            for chunk in _chunks(list(record_ids)):
+                self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
+        if len(links):
+            rows = links.assign(kind=kind)[list(LINK_COLUMNS)]
+            self.conn.execute(LINKS.insert(), rows.to_dict("records"))
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _canonical(kind: str, raw: pd.DataFrame, geoms: np.ndarray | None) -> pd.DataFrame:
+    """Typed columns as validation produces them, so that what is read equals what was written."""
+    spec = kind_spec(kind)
+    frame = pd.DataFrame(index=range(len(raw)))
+    for column in spec.columns:
+        values = raw[column.name]
+        if column.dtype in ("int", "year"):
+            frame[column.name] = pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+        elif column.dtype == "float":
+            frame[column.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+        else:
+            frame[column.name] = values.astype(object).where(values.notna(), None)
+    frame["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
+    if geoms is None:
+        return frame
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+
+
+def bounds_of(geoms: np.ndarray) -> tuple[float, float, float, float] | None:
+    """The total bounds of an array of geometries, or None when there are none."""
+    present = geoms[~shapely.is_missing(geoms)]
+    if len(present) == 0:
+        return None
+    minx, miny, maxx, maxy = shapely.total_bounds(present)
+    return float(minx), float(miny), float(maxx), float(maxy)

@@ -1,0 +1,83 @@
+"""The tables of the store, derived from the record specs: one table per kind plus segment links.
+
+The same tables serve both providers; only the geometry column's declared type differs (a
+GeoPackage geometry type name in the embedded file, `geometry(<type>, 28992)` in PostGIS).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text, UniqueConstraint
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import UserDefinedType
+
+from koppelkans.domain.records import KINDS, ColumnSpec, KindSpec
+
+__all__ = ["metadata", "TABLES", "LINKS", "Geometry", "GEOMETRY_COLUMN", "SRID", "geometry_type_of"]
+
+SRID = 28992
+GEOMETRY_COLUMN = "geom"
+metadata = MetaData()
+
+
+class Geometry(UserDefinedType):  # type: ignore[type-arg]
+    """A geometry column; values are encoded by the provider (GeoPackage blob or PostGIS WKB)."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str = "GEOMETRY") -> None:
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw: object) -> str:
+        return self.geometry_type
+
+
+@compiles(Geometry, "postgresql")
+def _postgis_geometry(element: Geometry, compiler: object, **kw: object) -> str:
+    return f"geometry({element.geometry_type}, {SRID})"
+
+
+def geometry_type_of(spec: KindSpec) -> str:
+    """The declared geometry type of a kind's table."""
+    return "LINESTRING" if spec.geometry_types == frozenset({"LineString"}) else "GEOMETRY"
+
+
+def _column(column: ColumnSpec, spec: KindSpec) -> Column:  # type: ignore[type-arg]
+    sql_type = {"str": Text, "list": Text, "int": Integer, "year": Integer, "float": Float}[column.dtype]
+    return Column(column.name, sql_type(), nullable=column.name != spec.key)
+
+
+def _table(spec: KindSpec) -> Table:
+    columns: list[Column] = [Column("fid", Integer, primary_key=True, autoincrement=True)]  # type: ignore[type-arg]
+    columns += [_column(c, spec) for c in spec.columns]
+    columns.append(Column("attributes", Text, nullable=True))
+    if spec.spatial:
+        columns.append(Column(GEOMETRY_COLUMN, Geometry(geometry_type_of(spec)), nullable=spec.geometry != "required"))
+    table = Table(
+        spec.name,
+        metadata,
+        *columns,
+        UniqueConstraint(spec.key, name=f"uq_{spec.name}_{spec.key}"),
+        sqlite_autoincrement=True,
+    )
+    if spec.spatial:
+        Index(f"ix_{spec.name}_geom", table.c[GEOMETRY_COLUMN], postgresql_using="gist").ddl_if(dialect="postgresql")
+    for name in ("organisation", "discipline", "area_code"):
+        if name in table.c:
+            Index(f"ix_{spec.name}_{name}", table.c[name])
+    return table
+
+
+TABLES: dict[str, Table] = {name: _table(spec) for name, spec in KINDS.items()}
+
+LINKS = Table(
+    "segment_links",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("segment_id", Text, nullable=False),
+    Column("overlap_m", Float, nullable=False),
+    sqlite_autoincrement=True,
+)
+Index("ix_segment_links_record", LINKS.c.kind, LINKS.c.record_id)
+Index("ix_segment_links_segment", LINKS.c.segment_id)
