@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "Figure", "DEFAULTS", "figure", "CRS", "MAP_CRS", "NL_BOUNDS_RD"]
+__all__ = ["CRS", "DEFAULTS", "MAP_CRS", "NL_BOUNDS_RD", "Figure", "Settings", "figure"]
 
 CRS = "EPSG:28992"
 """Everything is stored and computed in RD New (metres)."""

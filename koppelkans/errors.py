@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "KoppelkansError",
-    "Problem",
-    "ValidationFailed",
-    "StoreError",
-    "NotFound",
     "InputError",
+    "KoppelkansError",
+    "NotFound",
+    "Problem",
+    "StoreError",
+    "ValidationFailed",
 ]
 
 

@@ -8,7 +8,7 @@ from shapely.geometry.base import BaseGeometry
 
 from koppelkans.domain.vocabulary import ConflictKind, CouplingKind
 
-__all__ = ["Saving", "Coupling", "Conflict", "RecordRef"]
+__all__ = ["Conflict", "Coupling", "RecordRef", "Saving"]
 
 
 @dataclass(frozen=True, kw_only=True, order=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["PlannedWork", "Plan"]
+__all__ = ["Plan", "PlannedWork"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,15 +25,15 @@ from koppelkans.domain.vocabulary import (
 )
 
 __all__ = [
+    "KINDS",
+    "Area",
+    "AreaTask",
+    "Asset",
     "ColumnSpec",
     "KindSpec",
     "Organisation",
-    "Area",
     "Segment",
-    "Asset",
     "Work",
-    "AreaTask",
-    "KINDS",
     "kind_spec",
 ]
 

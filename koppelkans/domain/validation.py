@@ -23,7 +23,7 @@ from koppelkans.config import CRS, NL_BOUNDS_RD
 from koppelkans.domain.records import ColumnSpec, KindSpec, kind_spec
 from koppelkans.errors import InputError, Problem
 
-__all__ = ["Known", "Validated", "validate_records", "GEOMETRY_COLUMN_NAMES"]
+__all__ = ["GEOMETRY_COLUMN_NAMES", "Known", "Validated", "validate_records"]
 
 GEOMETRY_COLUMN_NAMES = ("geometry", "wkt", "geom", "the_geom")
 """Column names that hold WKT geometry in CSV/XLSX input, in order of preference."""

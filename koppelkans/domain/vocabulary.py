@@ -5,18 +5,18 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
-    "Vocabulary",
-    "OrganisationKind",
+    "TRENCHLESS_WORK_KINDS",
+    "AreaLevel",
+    "ConflictKind",
+    "CouplingKind",
     "Discipline",
-    "WorkKind",
-    "WorkStatus",
+    "OrganisationKind",
     "Phase",
     "ProjectType",
     "TaskTheme",
-    "AreaLevel",
-    "CouplingKind",
-    "ConflictKind",
-    "TRENCHLESS_WORK_KINDS",
+    "Vocabulary",
+    "WorkKind",
+    "WorkStatus",
 ]
 
 

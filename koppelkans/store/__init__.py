@@ -5,7 +5,7 @@ from __future__ import annotations
 from koppelkans.errors import StoreError
 from koppelkans.store.repository import LINK_COLUMNS, Repository, SqlRepository, Writer
 
-__all__ = ["open_store", "Repository", "Writer", "SqlRepository", "LINK_COLUMNS"]
+__all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer", "open_store"]
 
 
 def open_store(url: str) -> SqlRepository:

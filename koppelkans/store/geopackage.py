@@ -15,10 +15,10 @@ from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 __all__ = [
     "APPLICATION_ID",
     "USER_VERSION",
-    "create_system_tables",
-    "register_layer",
     "blobs_from_geometries",
+    "create_system_tables",
     "geometries_from_blobs",
+    "register_layer",
     "update_extent",
 ]
 

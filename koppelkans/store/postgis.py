@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -9,11 +13,13 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, create_engine, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from koppelkans.errors import StoreError
 from koppelkans.store.repository import SqlRepository
 from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, TABLES
 
-__all__ = ["PostGISRepository"]
+__all__ = ["PostGISRepository", "scratch_database"]
 
 
 class PostGISRepository(SqlRepository):
@@ -49,3 +55,22 @@ class PostGISRepository(SqlRepository):
         if row[0] is None:
             return None
         return tuple(float(v) for v in row)  # type: ignore[return-value]
+
+
+@contextmanager
+def scratch_database(server_url: str, *, prefix: str = "koppelkans_scratch") -> Iterator[str]:
+    """A throw-away database on a PostgreSQL server (for tests and benchmarks), dropped afterwards."""
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except OperationalError as exc:
+        raise StoreError(f"cannot reach PostgreSQL at {url.render_as_string(hide_password=True)}: {exc.orig}") from None
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

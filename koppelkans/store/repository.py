@@ -32,7 +32,7 @@ from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
 from koppelkans.store.schema import GEOMETRY_COLUMN, LINKS, TABLES
 
-__all__ = ["Repository", "Writer", "SqlRepository", "LINK_COLUMNS"]
+__all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer"]
 
 LINK_COLUMNS = ("kind", "record_id", "segment_id", "overlap_m")
 _CHUNK = 5_000

@@ -12,7 +12,7 @@ from sqlalchemy.types import UserDefinedType
 
 from koppelkans.domain.records import KINDS, ColumnSpec, KindSpec
 
-__all__ = ["metadata", "TABLES", "LINKS", "Geometry", "GEOMETRY_COLUMN", "SRID", "geometry_type_of"]
+__all__ = ["GEOMETRY_COLUMN", "LINKS", "SRID", "TABLES", "Geometry", "geometry_type_of", "metadata"]
 
 SRID = 28992
 GEOMETRY_COLUMN = "geom"

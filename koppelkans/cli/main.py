@@ -1,0 +1,35 @@
+"""The `koppelkans` command: a thin shell over the library (datasette-style)."""
+
+from __future__ import annotations
+
+import typer
+
+from koppelkans.cli import bench, register
+from koppelkans.cli.shell import Context
+from koppelkans.config import Settings
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="koppelkans",
+    help="Plan works in the public space together: shared register, couplings, conflicts, works plan.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: str = typer.Option(
+        None, "--db", envvar="KOPPELKANS_DB", help="Store: a .gpkg path (default ./koppelkans.gpkg) or postgresql://…"
+    ),
+) -> None:
+    """Koppelkans: one register of assets, works and area tasks for everyone who digs in the street."""
+    settings = Settings() if db is None else Settings(db=db)
+    ctx.obj = Context(settings=settings)
+
+
+register.add_commands(app)
+app.add_typer(bench.app, name="bench")

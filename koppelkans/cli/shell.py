@@ -1,0 +1,83 @@
+"""What every command shares: the store it works on, progress display and the one error shape."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from koppelkans.config import Settings
+from koppelkans.errors import KoppelkansError, ValidationFailed
+from koppelkans.store import SqlRepository, open_store
+
+__all__ = ["MAX_PROBLEM_LINES", "Context", "console", "context_of", "emit_json", "fail", "steps"]
+
+console = Console(stderr=True)
+MAX_PROBLEM_LINES = 50
+
+
+@dataclass
+class Context:
+    """The state of one CLI invocation: settings and the store URL."""
+
+    settings: Settings
+
+    def store(self) -> SqlRepository:
+        return open_store(self.settings.db)
+
+
+def context_of(ctx: typer.Context) -> Context:
+    return ctx.ensure_object(Context) if ctx.obj is None else ctx.obj  # type: ignore[no-any-return]
+
+
+def emit_json(payload: Any) -> None:
+    """Machine-readable output on stdout."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def fail(error: KoppelkansError, *, as_json: bool) -> None:
+    """Print an error in one line (or the one JSON shape) and exit with its code."""
+    if as_json:
+        payload = error.as_dict()
+        if isinstance(error, ValidationFailed):
+            payload["error"]["problems"] = [p.as_dict() for p in error.problems]
+        emit_json(payload)
+    else:
+        typer.echo(error.line(), err=True)
+        if isinstance(error, ValidationFailed):
+            for problem in error.problems[1:MAX_PROBLEM_LINES]:
+                typer.echo(f"error: {problem.line()}", err=True)
+            hidden = len(error.problems) - MAX_PROBLEM_LINES
+            if hidden > 0:
+                typer.echo(f"… and {hidden} more; write them all with --report PATH.csv", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+@contextmanager
+def steps(total: int, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar over the named steps of a long operation."""
+    if quiet:
+        yield lambda _: None
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as progress:
+        task = progress.add_task("starting", total=total)
+        started = False
+
+        def step(description: str) -> None:
+            nonlocal started
+            if started:
+                progress.advance(task)
+            started = True
+            progress.update(task, description=description)
+
+        yield step
+        progress.update(task, completed=total)

@@ -1,0 +1,148 @@
+"""The exchange schema on disk: GeoJSON, GeoPackage, Shapefile, CSV (WKT) and XLSX, in and out.
+
+Reading gives raw values and the file's CRS; checking them is the domain's job. Writing expands
+`attributes` back into columns so a file read, stored and written again keeps every column.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from koppelkans.config import CRS, MAP_CRS
+from koppelkans.errors import InputError, Problem
+
+__all__ = ["FORMATS", "RawTable", "read_table", "write_problem_report", "write_table"]
+
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".csv": "CSV",
+    ".xlsx": "XLSX",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawTable:
+    """A table as read from a file: raw values, and the CRS the file declares (None if it has none)."""
+
+    frame: pd.DataFrame
+    crs: str | None
+    source: str
+
+
+def read_table(path: str | Path, *, layer: str | None = None, crs: str | None = None) -> RawTable:
+    """Read one exchange table; `crs` names the CRS of a file that has none (CSV, XLSX, bare .shp)."""
+    path = Path(path)
+    suffix = _suffix(path)
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    if suffix == ".csv":
+        frame, declared = _read_csv(path), None
+    elif suffix == ".xlsx":
+        frame, declared = pd.read_excel(path, sheet_name=layer if layer in _sheets(path) else 0, dtype=object), None
+    else:
+        frame, declared = _read_vector(path, layer)
+    if declared and crs and not _same_crs(declared, crs):
+        raise InputError(f"{path.name} declares {declared} but --crs says {crs}; leave --crs out or fix the file")
+    return RawTable(frame=frame, crs=declared or crs, source=str(path))
+
+
+def write_table(records: pd.DataFrame, path: str | Path, *, kind: str) -> int:
+    """Write canonical records in the format the extension names; returns the number written."""
+    path = Path(path)
+    suffix = _suffix(path)
+    table = _flatten(records)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".csv", ".xlsx"):
+        if isinstance(table, gpd.GeoDataFrame):
+            wkt = shapely.to_wkt(table.geometry.to_numpy(), rounding_precision=4, trim=True)
+            table = pd.DataFrame(table.drop(columns=table.geometry.name)).assign(geometry=wkt)
+        if suffix == ".csv":
+            table.to_csv(path, index=False)
+        else:
+            table.to_excel(path, index=False, sheet_name=kind)
+        return len(table)
+    if not isinstance(table, gpd.GeoDataFrame):
+        table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table)), crs=CRS)
+    if suffix in (".geojson", ".json"):
+        pyogrio.write_dataframe(
+            table.to_crs(MAP_CRS), path, driver="GeoJSON", layer=kind, RFC7946="YES", COORDINATE_PRECISION=9
+        )
+    elif suffix == ".gpkg":
+        pyogrio.write_dataframe(table, path, driver="GPKG", layer=kind)
+    else:
+        pyogrio.write_dataframe(table, path, driver="ESRI Shapefile")
+    return len(table)
+
+
+def write_problem_report(problems: tuple[Problem, ...] | list[Problem], path: str | Path) -> None:
+    """The rejection report as CSV: one row per problem (kind, record, field, reason, row)."""
+    pd.DataFrame([p.as_dict() for p in problems], columns=["kind", "record", "field", "reason", "row"]).to_csv(
+        path, index=False
+    )
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"{path.name}: unknown format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+    return suffix
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """CSV as text; the separator (',' or the Dutch-Excel ';') is taken from the header line."""
+    with path.open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    separator = ";" if header.count(";") > header.count(",") else ","
+    return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def _sheets(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    return load_workbook(path, read_only=True).sheetnames
+
+
+def _read_vector(path: Path, layer: str | None) -> tuple[pd.DataFrame, str | None]:
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        chosen = layer if layer in layers else (layers[0] if len(layers) == 1 else None)
+        if chosen is None:
+            raise InputError(f"{path.name} has layers {', '.join(layers)}; name one with --layer")
+        frame = pyogrio.read_dataframe(path, layer=chosen)
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(f"cannot read {path.name}: {exc}") from None
+    crs = frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None else None
+    return frame, crs
+
+
+def _same_crs(a: str, b: str) -> bool:
+    from pyproj import CRS as ProjCRS
+
+    return ProjCRS.from_user_input(a).equals(ProjCRS.from_user_input(b))
+
+
+def _flatten(records: pd.DataFrame) -> pd.DataFrame:
+    """Canonical records with their `attributes` as ordinary columns again."""
+    table = records.drop(columns=["attributes"])
+    if "attributes" in records and len(records):
+        extra = pd.DataFrame(list(records["attributes"]), index=records.index)
+        extra = extra[[c for c in extra.columns if c not in table.columns]]
+        for name in extra.columns:
+            extra[name] = extra[name].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+        geometry = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
+        columns = [c for c in table.columns if c != geometry]
+        merged = pd.concat([table[columns], extra], axis=1)
+        if geometry is not None:
+            return gpd.GeoDataFrame(merged, geometry=table.geometry, crs=table.crs)
+        return merged
+    return table
