@@ -45,9 +45,7 @@ DEFAULTS: dict[str, Figure] = {
     # costs (PRODUCT.md §8)
     "sewer_cost_per_m_300": Figure(value=400.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
     "sewer_cost_per_m_700": Figure(value=800.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
-    "sewer_cost_per_m_incl_manholes": Figure(
-        value=540.0, unit="EUR/m", source="Stichting RIONED cost key figures"
-    ),
+    "sewer_cost_per_m_incl_manholes": Figure(value=540.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
     "road_share_of_sewer_cost": Figure(value=0.45, unit="fraction (30-60 %)", source="RIONED"),
     "heat_main_cost_per_m": Figure(value=1200.0, unit="EUR/m", source="Dutch heat-network studies"),
     "mobilisation_share": Figure(
@@ -57,9 +55,7 @@ DEFAULTS: dict[str, Figure] = {
     "sewer_concrete_median_life": Figure(
         value=75.0, unit="years (70-80)", source="Dutch/Flemish sewer deterioration studies"
     ),
-    "sewer_concrete_weibull_shape": Figure(
-        value=3.25, unit="-", source="Dutch/Flemish sewer deterioration studies"
-    ),
+    "sewer_concrete_weibull_shape": Figure(value=3.25, unit="-", source="Dutch/Flemish sewer deterioration studies"),
     "sewer_pvc_median_life": Figure(
         value=90.0, unit="years (80-100)", source="Dutch/Flemish sewer deterioration studies"
     ),
@@ -70,9 +66,7 @@ DEFAULTS: dict[str, Figure] = {
     "patching_penalty": Figure(value=1.64, unit="factor", source="pavement-cut studies"),
     "condition_action_threshold": Figure(value=4.0, unit="NEN 2767 class", source="NEN 2767"),
     "tree_clearance_m": Figure(value=2.5, unit="m", source="CROW 280"),
-    "sewer_km_per_30000_inhabitants": Figure(
-        value=139.0, unit="km", source='GWSW example town "Juinen"'
-    ),
+    "sewer_km_per_30000_inhabitants": Figure(value=139.0, unit="km", source='GWSW example town "Juinen"'),
 }
 
 

@@ -77,8 +77,16 @@ def import_file(
     step(f"reading {Path(path).name}")
     raw = read_table(path, layer=layer or spec.name, crs=crs)
     return import_records(
-        store, kind, raw.frame, source_crs=raw.crs, source=raw.source, dry_run=dry_run,
-        replace=replace, settings=settings, today=today, step=step,
+        store,
+        kind,
+        raw.frame,
+        source_crs=raw.crs,
+        source=raw.source,
+        dry_run=dry_run,
+        replace=replace,
+        settings=settings,
+        today=today,
+        step=step,
     )
 
 
@@ -114,8 +122,13 @@ def import_records(
                 ids = None if linked_kind != kind else list(records[kind_spec(kind).key])
                 tx.set_links(linked_kind, kind_links, record_ids=ids)
     return ImportReport(
-        kind=kind, source=source, crs=source_crs, read=len(raw), stored=0 if dry_run else len(records),
-        dry_run=dry_run, unlinked=unlinked,
+        kind=kind,
+        source=source,
+        crs=source_crs,
+        read=len(raw),
+        stored=0 if dry_run else len(records),
+        dry_run=dry_run,
+        unlinked=unlinked,
     )
 
 
@@ -156,7 +169,12 @@ def register_summary(store: SqlRepository) -> dict[str, Any]:
     extents = [e for e in (store.extent(k) for k in KINDS if KINDS[k].spatial) if e is not None]
     extent = None
     if extents:
-        extent = [min(e[0] for e in extents), min(e[1] for e in extents), max(e[2] for e in extents), max(e[3] for e in extents)]
+        extent = [
+            min(e[0] for e in extents),
+            min(e[1] for e in extents),
+            max(e[2] for e in extents),
+            max(e[3] for e in extents),
+        ]
     return {
         "store": store.url,
         "schema": store.revision(),
@@ -164,4 +182,3 @@ def register_summary(store: SqlRepository) -> dict[str, Any]:
         "by_organisation_discipline": by_org_discipline,
         "extent_epsg28992": extent,
     }
-

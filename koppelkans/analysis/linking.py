@@ -14,6 +14,7 @@ from koppelkans.config import DEFAULTS
 
 __all__ = ["links_from_geometries", "unlinked_ids"]
 
+_MILLIMETRE = 1e-3
 _POINT_TYPES = (0, 4)
 _POLYGON_TYPES = (3, 6)
 
@@ -29,8 +30,9 @@ def links_from_geometries(
     """The segments each geometry lies on, as rows (record_id, segment_id, overlap_m).
 
     A segment's street is its centreline buffered by half its width (at least `tolerance_m`).
-    A line lies on a street when it runs at least `min_overlap_m` inside it (or half its own
-    length, for short lines), so a work ending at a junction does not open the crossing street.
+    A line lies on a street when it runs inside it for more than the street is wide (and at least
+    `min_overlap_m`), or for half its own length when it is shorter: a main that ends at a junction
+    or only crosses the street does not run along it and is not linked to it.
     A polygon lies on a street when the centreline runs that far inside it; a point when it is in
     the street. `overlap_m` is that length (0 for points).
     """
@@ -40,7 +42,11 @@ def links_from_geometries(
     if len(geometries) == 0 or len(segments) == 0:
         return empty
     centrelines = np.asarray(segments.geometry.to_numpy(), dtype=object)
-    widths = segments["width_m"].to_numpy(dtype=float, na_value=np.nan) if "width_m" in segments else np.full(len(segments), np.nan)
+    widths = (
+        segments["width_m"].to_numpy(dtype=float, na_value=np.nan)
+        if "width_m" in segments
+        else np.full(len(segments), np.nan)
+    )
     radius = np.fmax(np.nan_to_num(widths / 2.0, nan=0.0), tolerance_m)
     streets = shapely.buffer(centrelines, radius, cap_style="flat")
     tree = shapely.STRtree(streets)
@@ -58,9 +64,10 @@ def links_from_geometries(
         shapely.intersection(centrelines[segment_idx[is_polygon]], features[is_polygon])
     )
     needed = np.zeros(len(features))
-    needed[is_line] = np.minimum(min_overlap_m, 0.5 * shapely.length(features[is_line]))
+    across = np.maximum(min_overlap_m, 2.0 * radius[segment_idx[is_line]])
+    needed[is_line] = np.minimum(across, 0.5 * shapely.length(features[is_line]))
     needed[is_polygon] = np.minimum(min_overlap_m, 0.5 * shapely.length(centrelines[segment_idx[is_polygon]]))
-    keep = is_point | (overlap >= needed - 1e-9) & (overlap > 0)
+    keep = is_point | (overlap > needed + _MILLIMETRE)
     links = pd.DataFrame(
         {
             "record_id": record_ids[feature_idx[keep]],

@@ -27,7 +27,9 @@ def synthetic_assets(n: int, *, seed: int = 1) -> gpd.GeoDataFrame:
     y0 = 470_000 + rng.integers(0, 20, n) * 100.0 + rng.uniform(-3, 3, n)
     start = rng.uniform(0, 50, n)
     lines = shapely.linestrings(
-        np.stack([np.stack([x0 + start, y0], axis=1), np.stack([x0 + start + rng.uniform(20, 50, n), y0], axis=1)], axis=1)
+        np.stack(
+            [np.stack([x0 + start, y0], axis=1), np.stack([x0 + start + rng.uniform(20, 50, n), y0], axis=1)], axis=1
+        )
     )
     disciplines = np.array(["sewer", "water", "gas", "electricity_lv", "fibre"])
     return gpd.GeoDataFrame(
@@ -56,8 +58,9 @@ def _street_grid() -> pd.DataFrame:
 
 def _timed_import(store: SqlRepository, path: Path, settings: Settings) -> dict[str, Any]:
     store.initialise()
-    import_records(store, "organisations", pd.DataFrame([{"code": "BENCH", "name": "Bench", "kind": "other"}]),
-                   source_crs=None)
+    import_records(
+        store, "organisations", pd.DataFrame([{"code": "BENCH", "name": "Bench", "kind": "other"}]), source_crs=None
+    )
     import_records(store, "segments", _street_grid(), source_crs=CRS)
     started = time.perf_counter()
     report = import_file(store, "assets", path, settings=settings)

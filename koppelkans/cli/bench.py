@@ -9,8 +9,9 @@ from koppelkans.cli.shell import context_of, emit_json
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Benchmarks that print ratios against the alternative, measured in the same run.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks that print ratios against the alternative, measured in the same run.", no_args_is_help=True
+)
 
 
 @app.command("import")
@@ -28,6 +29,9 @@ def bench_import(
         emit_json(result)
         return
     for row in result["runs"]:
-        typer.echo(f"{row['store']:<10} {row['records']:>9,} assets  {row['seconds']:7.2f} s  {row['records_per_second']:>10,.0f} records/s")
+        typer.echo(
+            f"{row['store']:<10} {row['records']:>9,} assets  {row['seconds']:7.2f} s  "
+            f"{row['records_per_second']:>10,.0f} records/s"
+        )
     if result.get("ratio_gpkg_to_postgis"):
         typer.echo(f"embedded / PostGIS throughput: {result['ratio_gpkg_to_postgis']:.2f}x")

@@ -46,8 +46,15 @@ def import_(
     try:
         with steps(4, quiet=as_json) as step:
             result = import_file(
-                store, kind, path, crs=crs, layer=layer, dry_run=dry_run, replace=replace,
-                settings=context_of(ctx).settings, step=step,
+                store,
+                kind,
+                path,
+                crs=crs,
+                layer=layer,
+                dry_run=dry_run,
+                replace=replace,
+                settings=context_of(ctx).settings,
+                step=step,
             )
     except ValidationFailed as error:
         if report is not None:
@@ -61,7 +68,9 @@ def import_(
         emit_json(result.as_dict())
         return
     verb = "would store" if dry_run else "stored"
-    typer.echo(f"{verb} {result.stored if not dry_run else result.read:,} {kind} from {path.name} ({result.crs or 'no CRS'})")
+    typer.echo(
+        f"{verb} {result.stored if not dry_run else result.read:,} {kind} from {path.name} ({result.crs or 'no CRS'})"
+    )
     if result.unlinked:
         shown = ", ".join(result.unlinked[:10]) + (" …" if len(result.unlinked) > 10 else "")
         typer.echo(f"{len(result.unlinked):,} {kind} lie on no street segment: {shown}")

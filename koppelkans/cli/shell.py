@@ -67,7 +67,12 @@ def steps(total: int, *, quiet: bool = False) -> Iterator[Callable[[str], None]]
         yield lambda _: None
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("starting", total=total)
         started = False

@@ -103,7 +103,8 @@ def _normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(frame).rename(columns={geometry_name: "__geometry__"})
         frame["__geometry__"] = frame["__geometry__"].astype(object)
     frame.columns = [str(c).strip().lower() if c != "__geometry__" else c for c in frame.columns]
-    return frame.reset_index(drop=True)
+    frame = frame.astype(object)
+    return frame.where(frame.notna(), None).reset_index(drop=True)
 
 
 @dataclass
@@ -183,7 +184,7 @@ class _Checker:
             values = raw.map(_as_list)
             if column.vocabulary is not None:
                 allowed = set(column.vocabulary.codes())
-                wrong = values.map(lambda v: v is not None and not set(v.split(";")) <= allowed)
+                wrong = values.map(lambda v: isinstance(v, str) and not set(v.split(";")) <= allowed)
                 self.report(np.flatnonzero(wrong), column.name, _vocabulary_reason(column))
         else:
             values = raw.map(_as_text)
@@ -193,7 +194,10 @@ class _Checker:
                 self.report(
                     np.flatnonzero(wrong),
                     column.name,
-                    {i: f"{raw.iloc[i]!r} is not a known value; {_vocabulary_reason(column)}" for i in np.flatnonzero(wrong)},
+                    {
+                        i: f"{raw.iloc[i]!r} is not a known value; {_vocabulary_reason(column)}"
+                        for i in np.flatnonzero(wrong)
+                    },
                 )
         if column.required:
             missing = ~present
@@ -208,7 +212,10 @@ class _Checker:
             self.report(
                 np.flatnonzero(wrong),
                 "latest_start",
-                {i: f"latest_start {late.iloc[i]} is before earliest_start {early.iloc[i]}" for i in np.flatnonzero(wrong)},
+                {
+                    i: f"latest_start {late.iloc[i]} is before earliest_start {early.iloc[i]}"
+                    for i in np.flatnonzero(wrong)
+                },
             )
             if "preferred_start" in typed:
                 pref = typed["preferred_start"]
@@ -240,9 +247,7 @@ class _Checker:
                 allowed |= {r for r in self.record_ids if r is not None}
             values = typed[column]
             if column == "asset_ids":
-                unknown = values.map(
-                    lambda v: [x for x in v.split(";") if x not in allowed] if isinstance(v, str) else []
-                )
+                unknown = values.map(lambda v, allowed=allowed: _missing_from(v, allowed))
                 wrong = unknown.map(bool)
                 self.report(
                     np.flatnonzero(wrong),
@@ -264,7 +269,8 @@ class _Checker:
             self.report(np.flatnonzero(~present), "geometry", "required value is missing")
         if present.any() and source_crs is None:
             raise InputError(
-                f"{self.spec.name}: the input has no coordinate reference system; name it with --crs (e.g. --crs EPSG:28992)",
+                f"{self.spec.name}: the input has no coordinate reference system; "
+                "name it with --crs (e.g. --crs EPSG:28992)",
                 field="geometry",
             )
         empty = present & shapely.is_empty(geoms)
@@ -333,9 +339,7 @@ class _Checker:
             return np.full(n, None, dtype=object)
         values = source.to_numpy(dtype=object)
         texts = np.array([isinstance(v, str) for v in values])
-        geoms = np.array(
-            [v if isinstance(v, shapely.Geometry) else None for v in values], dtype=object
-        )
+        geoms = np.array([v if isinstance(v, shapely.Geometry) else None for v in values], dtype=object)
         if texts.any():
             strings = np.array([v.strip() if isinstance(v, str) else None for v in values], dtype=object)
             strings[np.array([s == "" for s in strings])] = None
@@ -468,7 +472,7 @@ class _LazyReason(dict):  # type: ignore[type-arg]
 
 
 def _vocabulary_code(column: ColumnSpec, value: str | None) -> str | None:
-    if value is None or column.vocabulary is None:
+    if not isinstance(value, str) or column.vocabulary is None:
         return value
     lowered = value.strip().lower()
     for member in column.vocabulary:
@@ -480,6 +484,11 @@ def _vocabulary_code(column: ColumnSpec, value: str | None) -> str | None:
 def _vocabulary_reason(column: ColumnSpec) -> str:
     assert column.vocabulary is not None
     return f"expected one of {', '.join(column.vocabulary.codes())}"
+
+
+def _missing_from(value: str | None, allowed: set[str]) -> list[str]:
+    """The ids in a ';'-separated list that are not in `allowed`."""
+    return [x for x in value.split(";") if x not in allowed] if isinstance(value, str) else []
 
 
 def _singular(kind: str) -> str:
@@ -514,11 +523,13 @@ def _assemble(
     geometry: np.ndarray | None,
     attributes: list[dict[str, Any]],
 ) -> pd.DataFrame:
-    data = {name: series.reset_index(drop=True) for name, series in typed.items()}
-    frame = pd.DataFrame(data)
-    for name, series in typed.items():
-        if series.dtype == object:
-            frame[name] = series.astype(object).where(series.notna(), None)
+    frame = pd.DataFrame(index=range(len(attributes)))
+    for column in spec.columns:
+        series = typed[column.name].reset_index(drop=True)
+        if column.dtype in ("str", "list"):
+            series = series.astype(object)
+            series = pd.Series(series.where(series.notna(), None).to_numpy(dtype=object), dtype=object)
+        frame[column.name] = series
     frame["attributes"] = attributes
     if geometry is None:
         return frame

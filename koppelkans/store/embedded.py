@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Connection, create_engine, event, text
 
 from koppelkans.store import geopackage
-from koppelkans.store.repository import SqlRepository, bounds_of
+from koppelkans.store.repository import SqlRepository, bounds_of, db_rows
 from koppelkans.store.schema import GEOMETRY_COLUMN, TABLES
 
 __all__ = ["GeoPackageRepository"]
@@ -38,7 +38,7 @@ class GeoPackageRepository(SqlRepository):
         columns = list(rows.columns)
         placeholders = ", ".join("?" for _ in columns)
         sql = f'INSERT INTO "{kind}" ({", ".join(columns)}) VALUES ({placeholders})'
-        conn.exec_driver_sql(sql, list(rows.itertuples(index=False, name=None)))
+        conn.exec_driver_sql(sql, db_rows(rows))
 
     def _after_insert(self, conn: Connection, kind: str, geoms: np.ndarray | None) -> None:
         if geoms is not None and (bounds := bounds_of(geoms)) is not None:
@@ -61,4 +61,3 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN")
-

@@ -53,13 +53,19 @@ def create_system_tables(conn: Connection) -> None:
     rows = [
         ("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-        ("WGS 84 geodetic", 4326, "EPSG", 4326, ProjCRS.from_epsg(4326).to_wkt("WKT1_GDAL"), "longitude/latitude WGS 84"),
+        (
+            "WGS 84 geodetic",
+            4326,
+            "EPSG",
+            4326,
+            ProjCRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+            "longitude/latitude WGS 84",
+        ),
         ("Amersfoort / RD New", SRID, "EPSG", SRID, ProjCRS.from_epsg(SRID).to_wkt("WKT1_GDAL"), "RD New"),
     ]
     conn.execute(
         text(
-            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES "
-            "(:name, :id, :org, :org_id, :definition, :description)"
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES (:name, :id, :org, :org_id, :definition, :description)"
         ),
         [dict(zip(("name", "id", "org", "org_id", "definition", "description"), r)) for r in rows],
     )
@@ -74,7 +80,12 @@ def register_layer(conn: Connection, table: Table) -> None:
             "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) "
             "VALUES (:t, :d, :t, :desc, :srs)"
         ),
-        {"t": table.name, "d": data_type, "desc": f"Koppelkans {table.name}", "srs": SRID if geometry is not None else None},
+        {
+            "t": table.name,
+            "d": data_type,
+            "desc": f"Koppelkans {table.name}",
+            "srs": SRID if geometry is not None else None,
+        },
     )
     if geometry is not None:
         assert isinstance(geometry.type, Geometry)
@@ -103,10 +114,7 @@ _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 
 def geometries_from_blobs(blobs: list[bytes | None]) -> np.ndarray:
     """Decode GeoPackage binary geometries (any envelope, as written by us, GDAL or QGIS)."""
-    wkb = [
-        None if b is None else bytes(b[8 + _ENVELOPE_BYTES[(b[3] >> 1) & 0b111] :])
-        for b in blobs
-    ]
+    wkb = [None if b is None else bytes(b[8 + _ENVELOPE_BYTES[(b[3] >> 1) & 0b111] :]) for b in blobs]
     return shapely.from_wkb(np.array(wkb, dtype=object))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from koppelkans.errors import StoreError
-from koppelkans.store.repository import SqlRepository
+from koppelkans.store.repository import SqlRepository, db_rows
 from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, TABLES
 
 __all__ = ["PostGISRepository", "scratch_database"]
@@ -43,13 +43,17 @@ class PostGISRepository(SqlRepository):
         columns = ", ".join(f'"{c}"' for c in rows.columns)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f'COPY "{kind}" ({columns}) FROM STDIN') as copy:
-            for row in rows.itertuples(index=False, name=None):
+            for row in db_rows(rows):
                 copy.write_row(row)
 
     def extent(self, kind: str) -> tuple[float, float, float, float] | None:
         column = TABLES[kind].c[GEOMETRY_COLUMN]
-        query = select(func.ST_XMin(func.ST_Extent(column)), func.ST_YMin(func.ST_Extent(column)),
-                       func.ST_XMax(func.ST_Extent(column)), func.ST_YMax(func.ST_Extent(column)))
+        query = select(
+            func.ST_XMin(func.ST_Extent(column)),
+            func.ST_YMin(func.ST_Extent(column)),
+            func.ST_XMax(func.ST_Extent(column)),
+            func.ST_YMax(func.ST_Extent(column)),
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).one()
         if row[0] is None:

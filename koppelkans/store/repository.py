@@ -127,7 +127,9 @@ class SqlRepository(ABC):
         if current is None:
             raise StoreError(f"the store {self.url} is not initialised; run `koppelkans init` first")
         if current != head:
-            raise StoreError(f"the store {self.url} is at schema {current}, expected {head}; run `koppelkans init` to migrate")
+            raise StoreError(
+                f"the store {self.url} is at schema {current}, expected {head}; run `koppelkans init` to migrate"
+            )
 
     # -- reading -------------------------------------------------------------------------------
     def read(self, kind: str, *, ids: Sequence[str] | None = None) -> pd.DataFrame:
@@ -205,8 +207,9 @@ class _SqlWriter:
         if replace:
             self.delete(kind, list(records[spec.key]))
         rows = pd.DataFrame({name: records[name] for name in spec.column_names})
-        rows = rows.astype(object).where(rows.notna(), None)
-        rows["attributes"] = [json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in records["attributes"]]
+        rows["attributes"] = [
+            json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in records["attributes"]
+        ]
         geoms = np.asarray(records.geometry.to_numpy(), dtype=object) if spec.spatial else None
         self.repository._bulk_insert(self.conn, kind, rows, geoms)
         self.repository._after_insert(self.conn, kind, geoms)
@@ -234,6 +237,12 @@ class _SqlWriter:
             self.conn.execute(LINKS.insert(), rows.to_dict("records"))
 
 
+def db_rows(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain Python values, missing values (NaN, NA) as None."""
+    values = rows.astype(object)
+    return list(values.where(values.notna(), None).itertuples(index=False, name=None))
+
+
 def _chunks(values: list[str]) -> Iterator[list[str]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
@@ -242,15 +251,16 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
 def _canonical(kind: str, raw: pd.DataFrame, geoms: np.ndarray | None) -> pd.DataFrame:
     """Typed columns as validation produces them, so that what is read equals what was written."""
     spec = kind_spec(kind)
+    raw = raw.astype(object).where(raw.notna(), None)
     frame = pd.DataFrame(index=range(len(raw)))
     for column in spec.columns:
         values = raw[column.name]
         if column.dtype in ("int", "year"):
-            frame[column.name] = pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+            frame[column.name] = pd.to_numeric(values, errors="coerce").astype("Int64")
         elif column.dtype == "float":
             frame[column.name] = pd.to_numeric(values, errors="coerce").astype("float64")
         else:
-            frame[column.name] = values.astype(object).where(values.notna(), None)
+            frame[column.name] = pd.Series(values.to_numpy(dtype=object), dtype=object)
     frame["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
     if geoms is None:
         return frame

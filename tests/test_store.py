@@ -1,0 +1,179 @@
+"""The shared repository suite: every test runs against the GeoPackage file and PostGIS."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from koppelkans.config import CRS
+from koppelkans.domain.validation import validate_records
+from koppelkans.errors import StoreError
+from koppelkans.store import SqlRepository
+from koppelkans.store.embedded import GeoPackageRepository
+
+from .register_helpers import load_roombeek
+
+
+def test_uninitialised_store_is_refused_with_advice(new_store: SqlRepository) -> None:
+    with pytest.raises(StoreError, match="koppelkans init"):
+        new_store.require_current_schema()
+
+
+def test_initialise_is_idempotent_and_reaches_head(new_store: SqlRepository) -> None:
+    new_store.initialise()
+    new_store.initialise()
+    assert new_store.revision() == "0001"
+    new_store.require_current_schema()
+
+
+def test_geopackage_opens_in_gdal_with_a_layer_per_kind(tmp_path) -> None:
+    store = GeoPackageRepository(tmp_path / "register.gpkg")
+    store.initialise()
+    load_roombeek(store)
+    layers = dict(pyogrio.list_layers(tmp_path / "register.gpkg"))
+    assert set(layers) == {"organisations", "areas", "segments", "assets", "works", "tasks", "segment_links"}
+    assert layers["segments"] == "LineString"
+    works = pyogrio.read_dataframe(tmp_path / "register.gpkg", layer="works")
+    assert works.crs.to_epsg() == 28992
+    assert sorted(works["id"]) == sorted(store.read("works")["id"])
+    info = pyogrio.read_info(tmp_path / "register.gpkg", layer="segments")
+    assert info["features"] == 7
+    assert info["total_bounds"] == pytest.approx((257400, 472500, 257800, 472700))
+
+
+def test_records_read_back_equal_what_was_written(store: SqlRepository) -> None:
+    load_roombeek(store)
+    works = store.read("works")
+    assert list(works["id"]) == [
+        "GM0153-RIO:W1", "GM0153-WEG:W2", "VITENS:W3", "GLASVEZEL:W4", "GM0153-RIO:W5", "GM0153:W6",
+    ]
+    first = works.iloc[0]
+    assert first["earliest_start"] == 2027 and first["latest_start"] == 2029 and first["preferred_start"] == 2028
+    assert first["asset_ids"] == "GM0153-RIO:R1;GM0153-RIO:R2"
+    assert first["attributes"] == {"budget_line": "RIO-2027-04"}
+    assert works.crs.to_epsg() == 28992
+    assets = store.read("assets", ids=["VITENS:L1"])
+    assert len(assets) == 1 and pd.isna(assets.iloc[0]["condition"])
+    assert assets.iloc[0]["material"] == "gietijzer"
+
+
+def test_counts_extent_and_links(store: SqlRepository) -> None:
+    load_roombeek(store)
+    assert store.count("segments") == 7
+    assert store.counts_by("works", "organisation") == {
+        "GLASVEZEL": 1, "GM0153": 1, "GM0153-RIO": 2, "GM0153-WEG": 1, "VITENS": 1,
+    }
+    assert store.extent("segments") == pytest.approx((257400, 472500, 257800, 472700))
+    links = store.links("works")
+    by_work = links.groupby("record_id")["segment_id"].apply(sorted).to_dict()
+    assert by_work["GM0153-RIO:W1"] == ["S1", "S2"]
+    assert by_work["VITENS:W3"] == ["S3"]
+    assert "GM0153:W6" not in by_work
+
+
+def test_failed_transaction_leaves_the_store_unchanged(store: SqlRepository) -> None:
+    load_roombeek(store, until="segments")
+    before = store.read("segments")
+    extra = validate_records(
+        "segments",
+        pd.DataFrame({"id": ["S8"], "geometry": ["LINESTRING (257800 472700, 257900 472700)"]}),
+        source_crs=CRS,
+    ).records
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert("segments", extra)
+        raise RuntimeError("interrupted half-way")
+    pd.testing.assert_frame_equal(store.read("segments"), before)
+
+
+def test_replace_updates_a_record_and_its_links(store: SqlRepository) -> None:
+    load_roombeek(store)
+    works = store.read("works", ids=["VITENS:W3"])
+    moved = works.assign(latest_start=[2033], geometry=[shapely.LineString([(257400, 472500), (257400, 472700)])])
+    with store.transaction() as tx:
+        tx.insert("works", moved, replace=True)
+    again = store.read("works", ids=["VITENS:W3"])
+    assert again.iloc[0]["latest_start"] == 2033
+    assert store.count("works") == 6
+    assert "VITENS:W3" not in set(store.links("works")["record_id"])
+
+
+_ids = itertools.count()
+_coordinate = st.integers(min_value=0, max_value=5_000_000).map(lambda mm: mm / 1000)
+_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
+    lambda s: s.strip() == s and s != ""
+)
+
+
+@st.composite
+def asset_frames(draw: st.DrawFn) -> gpd.GeoDataFrame:
+    """Valid canonical asset records with arbitrary values, lines and points."""
+    n = draw(st.integers(min_value=1, max_value=8))
+    batch = next(_ids)
+    rows = []
+    for i in range(n):
+        points = draw(st.lists(st.tuples(_coordinate, _coordinate), min_size=1, max_size=5, unique=True))
+        if len(points) == 1:
+            geometry = shapely.Point(200_000 + points[0][0], 450_000 + points[0][1])
+        else:
+            geometry = shapely.LineString([(200_000 + x, 450_000 + y) for x, y in points])
+        rows.append(
+            {
+                "id": f"B{batch}:{i}",
+                "organisation": "ORG",
+                "discipline": draw(st.sampled_from(["sewer", "water", "gas", "fibre"])),
+                "asset_type": draw(st.none() | _text),
+                "material": draw(st.none() | _text),
+                "diameter_mm": draw(st.none() | st.floats(min_value=1, max_value=2000, allow_nan=False)),
+                "depth_m": draw(st.none() | st.floats(min_value=0, max_value=5, allow_nan=False)),
+                "install_year": draw(st.integers(min_value=1850, max_value=2025)),
+                "condition": draw(st.none() | st.integers(min_value=1, max_value=6)),
+                "condition_year": None,
+                "replacement_cost_eur": draw(st.none() | st.floats(min_value=0, max_value=1e7, allow_nan=False)),
+                "attributes": draw(st.dictionaries(st.sampled_from(["note", "source", "x"]), _text, max_size=2)),
+                "geometry": geometry,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    validated = validate_records(
+        "assets", gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS), source_crs=CRS,
+        known=_known_orgs(),
+    )
+    assert validated.ok, validated.problems
+    return validated.records
+
+
+def _known_orgs():  # noqa: ANN202
+    from koppelkans.domain.validation import Known
+
+    return Known(organisations=frozenset({"ORG"}))
+
+
+def test_any_valid_asset_set_reads_back_equal(store: SqlRepository) -> None:
+    load_roombeek(store, until="organisations")
+    from koppelkans.register import import_records
+
+    import_records(store, "organisations", pd.DataFrame([{"code": "ORG", "name": "Org", "kind": "other"}]), source_crs=None)
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(records=asset_frames())
+    def round_trip(records: gpd.GeoDataFrame) -> None:
+        with store.transaction() as tx:
+            tx.insert("assets", records)
+        back = store.read("assets", ids=list(records["id"]))
+        back = back.iloc[pd.Index(back["id"]).get_indexer(records["id"])].reset_index(drop=True)
+        columns = [c for c in records.columns if c not in ("geometry",)]
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(back[columns]), pd.DataFrame(records[columns]), check_dtype=True
+        )
+        distance = shapely.hausdorff_distance(back.geometry.to_numpy(), records.geometry.to_numpy())
+        assert np.all(distance <= 0.001)
+
+    round_trip()
