@@ -83,7 +83,7 @@ def validate_records(
     spec = kind_spec(kind)
     known = known or Known()
     today = today or date.today()
-    check = _Checker(spec=spec, frame=_normalise_columns(raw))
+    check = _Checker(spec=spec, frame=_normalise_columns(raw, spec))
     check.required_columns()
     check.key(existing=known.of(kind), replace=replace)
     typed = {column.name: check.typed_column(column) for column in spec.columns}
@@ -95,7 +95,7 @@ def validate_records(
     return Validated(kind=kind, records=records, problems=tuple(check.problems))
 
 
-def _normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
+def _normalise_columns(raw: pd.DataFrame, spec: KindSpec) -> pd.DataFrame:
     """Strip and lower-case column names (spreadsheets carry trailing spaces and capitals)."""
     frame = raw.copy()
     if isinstance(frame, gpd.GeoDataFrame):
@@ -103,8 +103,24 @@ def _normalise_columns(raw: pd.DataFrame) -> pd.DataFrame:
         frame = pd.DataFrame(frame).rename(columns={geometry_name: "__geometry__"})
         frame["__geometry__"] = frame["__geometry__"].astype(object)
     frame.columns = [str(c).strip().lower() if c != "__geometry__" else c for c in frame.columns]
+    frame = frame.rename(columns=_untruncated(spec, list(frame.columns)))
     frame = frame.astype(object)
     return frame.where(frame.notna(), None).reset_index(drop=True)
+
+
+_SHAPEFILE_NAME_LENGTH = 10
+
+
+def _untruncated(spec: KindSpec, columns: list[str]) -> dict[str, str]:
+    """Schema columns whose names a Shapefile cut to 10 characters (`preferred_` → `preferred_start`)."""
+    names = spec.column_names
+    renames = {}
+    for column in columns:
+        if len(column) == _SHAPEFILE_NAME_LENGTH and column not in names:
+            matches = [n for n in names if n.startswith(column)]
+            if len(matches) == 1 and matches[0] not in columns:
+                renames[column] = matches[0]
+    return renames
 
 
 @dataclass
@@ -263,10 +279,10 @@ class _Checker:
             )
 
     def geometry(self, source_crs: str | None) -> np.ndarray:
-        geoms = self._parsed_geometry()
+        geoms, unreadable = self._parsed_geometry()
         present = ~shapely.is_missing(geoms)
         if self.spec.geometry == "required":
-            self.report(np.flatnonzero(~present), "geometry", "required value is missing")
+            self.report(np.flatnonzero(~present & ~unreadable), "geometry", "required value is missing")
         if present.any() and source_crs is None:
             raise InputError(
                 f"{self.spec.name}: the input has no coordinate reference system; "
@@ -332,11 +348,13 @@ class _Checker:
             return pd.Series(False, index=self.frame.index)
         return source.map(lambda v: v is not None and not (isinstance(v, float) and math.isnan(v)) and v != "")
 
-    def _parsed_geometry(self) -> np.ndarray:
+    def _parsed_geometry(self) -> tuple[np.ndarray, np.ndarray]:
+        """Geometries (WKT parsed), and which rows held text that is not WKT (reported here)."""
         source = self._geometry_source()
         n = len(self.frame)
+        bad = np.zeros(n, dtype=bool)
         if source is None:
-            return np.full(n, None, dtype=object)
+            return np.full(n, None, dtype=object), bad
         values = source.to_numpy(dtype=object)
         texts = np.array([isinstance(v, str) for v in values])
         geoms = np.array([v if isinstance(v, shapely.Geometry) else None for v in values], dtype=object)
@@ -347,7 +365,7 @@ class _Checker:
             bad = texts & (strings != None) & shapely.is_missing(parsed)  # noqa: E711
             self.report(np.flatnonzero(bad), "geometry", "not valid WKT")
             geoms = np.where(texts, parsed, geoms)
-        return geoms
+        return geoms, bad
 
 
 _GEOMETRY_TYPE_NAMES = {

@@ -7,6 +7,7 @@ Reading gives raw values and the file's CRS; checking them is the domain's job. 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +81,10 @@ def write_table(records: pd.DataFrame, path: str | Path, *, kind: str) -> int:
     elif suffix == ".gpkg":
         pyogrio.write_dataframe(table, path, driver="GPKG", layer=kind)
     else:
-        pyogrio.write_dataframe(table, path, driver="ESRI Shapefile")
+        with warnings.catch_warnings():
+            # Shapefile cuts field names to 10 characters; the importer maps schema columns back.
+            warnings.filterwarnings("ignore", message="Normalized/laundered field name")
+            pyogrio.write_dataframe(table, path, driver="ESRI Shapefile")
     return len(table)
 
 
