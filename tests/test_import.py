@@ -25,8 +25,12 @@ def _assets_geojson(path: Path, n: int, *, bad_row: int | None = None) -> None:
     for i in range(n):
         x = 257_400 + (i % 40) * 10.0
         properties = {
-            "id": f"ENEXIS:K{i}", "organisation": "ENEXIS", "discipline": "electricity_lv", "material": "XLPE",
-            "install_year": 1960 + i % 60, "condition": 9 if i == bad_row else 1 + i % 6,
+            "id": f"ENEXIS:K{i}",
+            "organisation": "ENEXIS",
+            "discipline": "electricity_lv",
+            "material": "XLPE",
+            "install_year": 1960 + i % 60,
+            "condition": 9 if i == bad_row else 1 + i % 6,
         }
         geometry = {"type": "LineString", "coordinates": [[x, 472_502.0], [x + 8.0, 472_502.0]]}
         features.append({"type": "Feature", "properties": properties, "geometry": geometry})
@@ -134,8 +138,18 @@ def test_export_then_import_keeps_every_record(store: SqlRepository, tmp_path: P
     crs = "EPSG:28992" if suffix in (".csv", ".xlsx") else None
     import_file(store, "works", path, crs=crs, replace=True)
     after = store.read("works").set_index("id").loc[list(before["id"])].reset_index()
-    columns = ["id", "organisation", "kind", "earliest_start", "latest_start", "preferred_start", "cost_eur",
-               "asset_ids", "status", "phase"]
+    columns = [
+        "id",
+        "organisation",
+        "kind",
+        "earliest_start",
+        "latest_start",
+        "preferred_start",
+        "cost_eur",
+        "asset_ids",
+        "status",
+        "phase",
+    ]
     pd.testing.assert_frame_equal(
         pd.DataFrame(after[columns]).astype(object), pd.DataFrame(before[columns]).astype(object)
     )

@@ -53,7 +53,12 @@ def test_records_read_back_equal_what_was_written(store: SqlRepository) -> None:
     load_roombeek(store)
     works = store.read("works")
     assert list(works["id"]) == [
-        "GM0153-RIO:W1", "GM0153-WEG:W2", "VITENS:W3", "GLASVEZEL:W4", "GM0153-RIO:W5", "GM0153:W6",
+        "GM0153-RIO:W1",
+        "GM0153-WEG:W2",
+        "VITENS:W3",
+        "GLASVEZEL:W4",
+        "GM0153-RIO:W5",
+        "GM0153:W6",
     ]
     first = works.iloc[0]
     assert first["earliest_start"] == 2027 and first["latest_start"] == 2029 and first["preferred_start"] == 2028
@@ -69,7 +74,11 @@ def test_counts_extent_and_links(store: SqlRepository) -> None:
     load_roombeek(store)
     assert store.count("segments") == 7
     assert store.counts_by("works", "organisation") == {
-        "GLASVEZEL": 1, "GM0153": 1, "GM0153-RIO": 2, "GM0153-WEG": 1, "VITENS": 1,
+        "GLASVEZEL": 1,
+        "GM0153": 1,
+        "GM0153-RIO": 2,
+        "GM0153-WEG": 1,
+        "VITENS": 1,
     }
     assert store.extent("segments") == pytest.approx((257400, 472500, 257800, 472700))
     links = store.links("works")
@@ -143,14 +152,16 @@ def asset_frames(draw: st.DrawFn) -> gpd.GeoDataFrame:
         )
     frame = pd.DataFrame(rows)
     validated = validate_records(
-        "assets", gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS), source_crs=CRS,
+        "assets",
+        gpd.GeoDataFrame(frame, geometry="geometry", crs=CRS),
+        source_crs=CRS,
         known=_known_orgs(),
     )
     assert validated.ok, validated.problems
     return validated.records
 
 
-def _known_orgs():  # noqa: ANN202
+def _known_orgs():
     from koppelkans.domain.validation import Known
 
     return Known(organisations=frozenset({"ORG"}))
@@ -160,7 +171,9 @@ def test_any_valid_asset_set_reads_back_equal(store: SqlRepository) -> None:
     load_roombeek(store, until="organisations")
     from koppelkans.register import import_records
 
-    import_records(store, "organisations", pd.DataFrame([{"code": "ORG", "name": "Org", "kind": "other"}]), source_crs=None)
+    import_records(
+        store, "organisations", pd.DataFrame([{"code": "ORG", "name": "Org", "kind": "other"}]), source_crs=None
+    )
 
     @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(records=asset_frames())
@@ -170,9 +183,7 @@ def test_any_valid_asset_set_reads_back_equal(store: SqlRepository) -> None:
         back = store.read("assets", ids=list(records["id"]))
         back = back.iloc[pd.Index(back["id"]).get_indexer(records["id"])].reset_index(drop=True)
         columns = [c for c in records.columns if c not in ("geometry",)]
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(back[columns]), pd.DataFrame(records[columns]), check_dtype=True
-        )
+        pd.testing.assert_frame_equal(pd.DataFrame(back[columns]), pd.DataFrame(records[columns]), check_dtype=True)
         distance = shapely.hausdorff_distance(back.geometry.to_numpy(), records.geometry.to_numpy())
         assert np.all(distance <= 0.001)
 

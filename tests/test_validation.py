@@ -39,7 +39,9 @@ def work(**overrides: object) -> dict[str, object]:
     return record
 
 
-def problems_of(kind: str, rows: list[dict[str, object]], **options: object) -> list[tuple[str | None, str | None, str]]:
+def problems_of(
+    kind: str, rows: list[dict[str, object]], **options: object
+) -> list[tuple[str | None, str | None, str]]:
     validated = validate_records(
         kind, pd.DataFrame(rows), source_crs=options.pop("crs", "EPSG:28992"), known=KNOWN, today=TODAY, **options
     )
@@ -69,7 +71,10 @@ def test_unknown_vocabulary_value_lists_the_allowed_codes() -> None:
 
 def test_dutch_labels_are_accepted_for_vocabularies() -> None:
     validated = validate_records(
-        "works", pd.DataFrame([work(kind="Vervangen", status="gepland")]), source_crs="EPSG:28992", known=KNOWN,
+        "works",
+        pd.DataFrame([work(kind="Vervangen", status="gepland")]),
+        source_crs="EPSG:28992",
+        known=KNOWN,
         today=TODAY,
     )
     assert validated.ok
@@ -90,15 +95,22 @@ def test_preferred_start_outside_the_window_is_rejected() -> None:
 
 def test_iso_dates_are_read_as_years() -> None:
     validated = validate_records(
-        "works", pd.DataFrame([work(earliest_start="2027-03-01", latest_start="2029-12-31", preferred_start=None)]),
-        source_crs="EPSG:28992", known=KNOWN, today=TODAY,
+        "works",
+        pd.DataFrame([work(earliest_start="2027-03-01", latest_start="2029-12-31", preferred_start=None)]),
+        source_crs="EPSG:28992",
+        known=KNOWN,
+        today=TODAY,
     )
     assert validated.ok and validated.records.iloc[0]["earliest_start"] == 2027
 
 
 def asset(**overrides: object) -> dict[str, object]:
     record = {
-        "id": "ENEXIS:A9", "organisation": "ENEXIS", "discipline": "gas", "install_year": "1975", "geometry": LINE,
+        "id": "ENEXIS:A9",
+        "organisation": "ENEXIS",
+        "discipline": "gas",
+        "install_year": "1975",
+        "geometry": LINE,
     }
     record.update(overrides)
     return record
@@ -131,8 +143,10 @@ def test_text_in_a_number_column_is_rejected() -> None:
     ("geometry", "reason"),
     [
         ("LINESTRING EMPTY", "geometry is empty"),
-        ("POLYGON ((257400 472500, 257600 472600, 257600 472500, 257400 472600, 257400 472500))",
-         "invalid geometry: Self-intersection[257500 472550]"),
+        (
+            "POLYGON ((257400 472500, 257600 472600, 257600 472500, 257400 472600, 257400 472500))",
+            "invalid geometry: Self-intersection[257500 472550]",
+        ),
         ("LINESTRING (257400 472500", "not valid WKT"),
         ("", "required value is missing"),
     ],
@@ -193,7 +207,10 @@ def test_organisation_may_name_a_parent_in_the_same_input() -> None:
 
 def test_extra_columns_are_kept_as_attributes() -> None:
     validated = validate_records(
-        "works", pd.DataFrame([work(Budget_Line="RIO-2027", remark="")]), source_crs="EPSG:28992", known=KNOWN,
+        "works",
+        pd.DataFrame([work(Budget_Line="RIO-2027", remark="")]),
+        source_crs="EPSG:28992",
+        known=KNOWN,
         today=TODAY,
     )
     assert validated.records.iloc[0]["attributes"] == {"budget_line": "RIO-2027"}
@@ -218,9 +235,7 @@ def test_wgs84_input_is_transformed_to_rd_new() -> None:
 )
 def test_window_rules_hold_for_any_years(earliest: int, span: int, preferred_offset: int) -> None:
     latest, preferred = earliest + span, earliest + preferred_offset
-    found = problems_of(
-        "works", [work(earliest_start=earliest, latest_start=latest, preferred_start=preferred)]
-    )
+    found = problems_of("works", [work(earliest_start=earliest, latest_start=latest, preferred_start=preferred)])
     fields = {field for _, field, _ in found}
     assert ("latest_start" in fields) == (latest < earliest)
     assert ("preferred_start" in fields) == (latest >= earliest and not earliest <= preferred <= latest)

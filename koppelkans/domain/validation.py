@@ -92,7 +92,13 @@ def validate_records(
     geometry = check.geometry(source_crs) if spec.spatial else None
     attributes = check.attributes()
     records = _assemble(spec, typed, geometry, attributes)
-    return Validated(kind=kind, records=records, problems=tuple(check.problems))
+    return Validated(kind=kind, records=records, problems=_in_reading_order(spec, check.problems))
+
+
+def _in_reading_order(spec: KindSpec, problems: list[Problem]) -> tuple[Problem, ...]:
+    """Problems by row, then by column as the schema lists them (whole-file problems first)."""
+    order = {name: i for i, name in enumerate((*spec.column_names, "geometry"))}
+    return tuple(sorted(problems, key=lambda p: (p.row or 0, order.get(p.field or "", -1))))
 
 
 def _normalise_columns(raw: pd.DataFrame, spec: KindSpec) -> pd.DataFrame:

@@ -1,0 +1,43 @@
+# Two commands do all set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= koppelkans.gpkg
+PG_SERVER ?= postgresql://postgres@127.0.0.1:5432/postgres
+export KOPPELKANS_TEST_POSTGIS ?= $(PG_SERVER)
+
+.PHONY: install demo test lint bench postgis clean
+
+$(BIN)/koppelkans: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+install: $(BIN)/koppelkans
+
+demo: install
+	rm -f $(DB)
+	$(BIN)/koppelkans --db $(DB) init
+	$(BIN)/koppelkans --db $(DB) import organisations tests/fixtures/exchange/organisations.csv
+	$(BIN)/koppelkans --db $(DB) import areas tests/fixtures/exchange/areas.geojson
+	$(BIN)/koppelkans --db $(DB) import segments tests/fixtures/exchange/segments.geojson
+	$(BIN)/koppelkans --db $(DB) import assets tests/fixtures/exchange/assets.csv --crs EPSG:28992
+	$(BIN)/koppelkans --db $(DB) import works tests/fixtures/exchange/works.geojson
+	$(BIN)/koppelkans --db $(DB) import tasks tests/fixtures/exchange/tasks.csv
+	$(BIN)/koppelkans --db $(DB) info
+
+postgis:
+	bash scripts/ensure-postgis.sh
+
+test: install postgis
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install postgis
+	$(BIN)/koppelkans bench import --n 100000 --postgis $(PG_SERVER)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis $(DB)

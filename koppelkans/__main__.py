@@ -1,0 +1,5 @@
+"""`python -m koppelkans` runs the command line."""
+
+from koppelkans.cli.main import app
+
+app()
