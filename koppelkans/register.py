@@ -20,7 +20,7 @@ from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import validate_records
 from koppelkans.errors import Problem, ValidationFailed
 from koppelkans.io.exchange import read_table, write_table
-from koppelkans.store import SqlRepository
+from koppelkans.store import Repository
 
 __all__ = ["LINKED_KINDS", "ImportReport", "export_file", "import_file", "import_records", "register_summary"]
 
@@ -60,7 +60,7 @@ class ImportReport:
 
 
 def import_file(
-    store: SqlRepository,
+    store: Repository,
     kind: str,
     path: str | Path,
     *,
@@ -91,7 +91,7 @@ def import_file(
 
 
 def import_records(
-    store: SqlRepository,
+    store: Repository,
     kind: str,
     raw: pd.DataFrame,
     *,
@@ -132,7 +132,7 @@ def import_records(
     )
 
 
-def _links_for(store: SqlRepository, kind: str, records: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
+def _links_for(store: Repository, kind: str, records: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
     """The segment links an import changes: of the new works/assets, or of all of them for new segments."""
     options = {"tolerance_m": settings.link_tolerance_m, "min_overlap_m": settings.link_min_overlap_m}
     if kind in LINKED_KINDS:
@@ -149,13 +149,13 @@ def _links_for(store: SqlRepository, kind: str, records: pd.DataFrame, settings:
     return {}
 
 
-def export_file(store: SqlRepository, kind: str, path: str | Path) -> int:
+def export_file(store: Repository, kind: str, path: str | Path) -> int:
     """Write every record of a kind to a file; the format follows the extension."""
     store.require_current_schema()
     return write_table(store.read(kind), path, kind=kind_spec(kind).name)
 
 
-def register_summary(store: SqlRepository) -> dict[str, Any]:
+def register_summary(store: Repository) -> dict[str, Any]:
     """Counts per kind, per organisation and discipline, unlinked works/assets, extent, store URL."""
     store.require_current_schema()
     counts = {kind: store.count(kind) for kind in KINDS}

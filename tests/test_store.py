@@ -188,3 +188,17 @@ def test_any_valid_asset_set_reads_back_equal(store: SqlRepository) -> None:
         assert np.all(distance <= 0.001)
 
     round_trip()
+
+
+def test_stored_works_become_typed_records(store: SqlRepository) -> None:
+    from koppelkans.domain.records import Work, records_from_frame
+    from koppelkans.domain.vocabulary import Phase, WorkKind
+
+    load_roombeek(store)
+    works = {w.id: w for w in records_from_frame("works", store.read("works"))}
+    sewer = works["GM0153-RIO:W1"]
+    assert isinstance(sewer, Work)
+    assert (sewer.kind, sewer.phase, sewer.kind.label) == (WorkKind.REPLACE, Phase.PVE, "vervangen")
+    assert sewer.asset_ids == ("GM0153-RIO:R1", "GM0153-RIO:R2")
+    assert sewer.window == range(2027, 2030)
+    assert works["GM0153:W6"].preferred_start is None and works["GM0153:W6"].dig_free_years is None

@@ -15,7 +15,7 @@ import shapely
 from koppelkans.config import CRS, Settings
 from koppelkans.io.exchange import write_table
 from koppelkans.register import import_file, import_records
-from koppelkans.store import SqlRepository, open_store
+from koppelkans.store import Repository, open_store
 
 __all__ = ["run_import_benchmark", "synthetic_assets"]
 
@@ -56,7 +56,7 @@ def _street_grid() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _timed_import(store: SqlRepository, path: Path, settings: Settings) -> dict[str, Any]:
+def _timed_import(store: Repository, path: Path, settings: Settings) -> dict[str, Any]:
     store.initialise()
     import_records(
         store, "organisations", pd.DataFrame([{"code": "BENCH", "name": "Bench", "kind": "other"}]), source_crs=None

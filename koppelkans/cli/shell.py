@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from koppelkans.config import Settings
 from koppelkans.errors import KoppelkansError, ValidationFailed
-from koppelkans.store import SqlRepository, open_store
+from koppelkans.store import Repository, open_store
 
 __all__ = ["MAX_PROBLEM_LINES", "Context", "console", "context_of", "emit_json", "fail", "steps"]
 
@@ -29,7 +29,7 @@ class Context:
 
     settings: Settings
 
-    def store(self) -> SqlRepository:
+    def store(self) -> Repository:
         return open_store(self.settings.db)
 
 

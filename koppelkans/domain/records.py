@@ -282,3 +282,34 @@ def kind_spec(kind: str) -> KindSpec:
         return KINDS[kind]
     except KeyError:
         raise InputError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}") from None
+
+
+def records_from_frame(kind: str, frame: Any) -> list[Any]:
+    """Typed record objects (Work, Asset, …) from canonical records, e.g. as a store reads them.
+
+    Vocabulary columns become their enums, `;`-lists become tuples, missing values None.
+    """
+    import pandas as pd
+
+    spec = kind_spec(kind)
+    columns = spec.columns
+    geometries = list(frame.geometry) if spec.spatial else [None] * len(frame)
+    objects = []
+    for row, geometry in zip(frame.to_dict("records"), geometries, strict=True):
+        values: dict[str, Any] = {}
+        for column in columns:
+            value = row.get(column.name)
+            if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+                value = () if column.dtype == "list" else None
+            elif column.dtype == "list":
+                value = tuple(str(value).split(";"))
+            elif column.vocabulary is not None:
+                value = column.vocabulary(value)
+            elif column.dtype in ("int", "year"):
+                value = int(value)
+            values[column.name] = value
+        if spec.spatial:
+            values["geometry"] = geometry
+        values["attributes"] = dict(row.get("attributes") or {})
+        objects.append(spec.record_type(**values))
+    return objects
