@@ -140,7 +140,7 @@ class _Checker:
     def __post_init__(self) -> None:
         key = self.spec.key
         if key in self.frame.columns:
-            values = self.frame[key].map(_as_text)
+            values = _mapped(self.frame[key], _as_text)
             self.record_ids = [v if v is not None else None for v in values]
         else:
             self.record_ids = [None] * len(self.frame)
@@ -192,9 +192,10 @@ class _Checker:
         if column.name not in self.frame.columns:
             return _empty(column, n)
         raw = self.frame[column.name]
-        present = raw.map(_as_text).notna()
+        text = _mapped(raw, _as_text)
+        present = text.notna()
         if column.dtype in ("int", "year", "float"):
-            values, bad = _numbers(raw, column)
+            values, bad = _numbers(text, column)
             self.report(np.flatnonzero(bad), column.name, _bad_number_reason(column))
             in_range = pd.Series(True, index=values.index)
             if column.minimum is not None:
@@ -203,15 +204,15 @@ class _Checker:
                 in_range &= ~(values > column.maximum).fillna(False)
             self.report(np.flatnonzero(~in_range), column.name, _range_reason(column, values))
         elif column.dtype == "list":
-            values = raw.map(_as_list)
+            values = _mapped(text, _as_list)
             if column.vocabulary is not None:
                 allowed = set(column.vocabulary.codes())
                 wrong = values.map(lambda v: isinstance(v, str) and not set(v.split(";")) <= allowed)
                 self.report(np.flatnonzero(wrong), column.name, _vocabulary_reason(column))
         else:
-            values = raw.map(_as_text)
+            values = text
             if column.vocabulary is not None:
-                values = values.map(lambda v: _vocabulary_code(column, v))
+                values = _mapped(values, lambda v: _vocabulary_code(column, v))
                 wrong = values.isna() & present
                 self.report(
                     np.flatnonzero(wrong),
@@ -451,9 +452,22 @@ def _as_mapping(value: Any) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {"attributes": loaded}
 
 
-def _numbers(raw: pd.Series, column: ColumnSpec) -> tuple[pd.Series, pd.Series]:
+def _mapped(series: pd.Series, function: Any) -> pd.Series:
+    """`series.map(function)` evaluated once per distinct value (columns repeat their values a lot)."""
+    values = series.to_numpy(dtype=object)
+    try:
+        uniques = pd.unique(values)
+    except TypeError:  # unhashable cells (lists, dicts)
+        return pd.Series([function(v) for v in values], dtype=object)
+    if len(uniques) > len(values) // 2:
+        return pd.Series([function(v) for v in values], dtype=object)
+    lookup = {u: function(u) for u in uniques}
+    return pd.Series([lookup[v] for v in values], dtype=object)
+
+
+def _numbers(text: pd.Series, column: ColumnSpec) -> tuple[pd.Series, pd.Series]:
     """Parse numbers (decimal comma allowed; ISO dates give their year); return values and bad mask."""
-    text = raw.map(_as_text)
+    text = text.astype(object)
     present = text.notna()
     cleaned = text.str.replace(",", ".", regex=False)
     if column.dtype == "year":

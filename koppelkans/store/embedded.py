@@ -32,12 +32,12 @@ class GeoPackageRepository(SqlRepository):
     def _decode(self, values: list[Any]) -> np.ndarray:
         return geopackage.geometries_from_blobs(values)
 
-    def _bulk_insert(self, conn: Connection, kind: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
+    def _bulk_insert(self, conn: Connection, table: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
         if geoms is not None:
             rows = rows.assign(**{GEOMETRY_COLUMN: geopackage.blobs_from_geometries(geoms)})
         columns = list(rows.columns)
         placeholders = ", ".join("?" for _ in columns)
-        sql = f'INSERT INTO "{kind}" ({", ".join(columns)}) VALUES ({placeholders})'
+        sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({placeholders})'
         conn.exec_driver_sql(sql, db_rows(rows))
 
     def _after_insert(self, conn: Connection, kind: str, geoms: np.ndarray | None) -> None:

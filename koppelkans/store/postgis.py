@@ -36,13 +36,13 @@ class PostGISRepository(SqlRepository):
     def _decode(self, values: list[Any]) -> np.ndarray:
         return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in values], dtype=object))
 
-    def _bulk_insert(self, conn: Connection, kind: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
+    def _bulk_insert(self, conn: Connection, table: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
         if geoms is not None:
             ewkb = shapely.to_wkb(shapely.set_srid(geoms, SRID), hex=True, include_srid=True, output_dimension=2)
             rows = rows.assign(**{GEOMETRY_COLUMN: ewkb})
         columns = ", ".join(f'"{c}"' for c in rows.columns)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f'COPY "{kind}" ({columns}) FROM STDIN') as copy:
+        with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
             for row in db_rows(rows):
                 copy.write_row(row)
 

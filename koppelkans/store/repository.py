@@ -94,8 +94,8 @@ class SqlRepository(ABC):
         """Geometries from the bytes the geometry select returned."""
 
     @abstractmethod
-    def _bulk_insert(self, conn: Connection, kind: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
-        """Load rows (canonical columns, attributes as JSON text) and their geometries."""
+    def _bulk_insert(self, conn: Connection, table: str, rows: pd.DataFrame, geoms: np.ndarray | None) -> None:
+        """Load rows into a table (records: canonical columns, attributes as JSON) with their geometries."""
 
     def _after_insert(self, conn: Connection, kind: str, geoms: np.ndarray | None) -> None:
         """Provider bookkeeping after a batch (e.g. the GeoPackage extent)."""
@@ -237,8 +237,7 @@ class _SqlWriter:
             for chunk in _chunks(list(record_ids)):
                 self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         if len(links):
-            rows = links.assign(kind=kind)[list(LINK_COLUMNS)]
-            self.conn.execute(LINKS.insert(), rows.to_dict("records"))
+            self.repository._bulk_insert(self.conn, LINKS.name, links.assign(kind=kind)[list(LINK_COLUMNS)], None)
 
 
 def db_rows(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
