@@ -30,7 +30,7 @@ def test_uninitialised_store_is_refused_with_advice(new_store: SqlRepository) ->
 def test_initialise_is_idempotent_and_reaches_head(new_store: SqlRepository) -> None:
     new_store.initialise()
     new_store.initialise()
-    assert new_store.revision() == "0001"
+    assert new_store.revision() == "0002"
     new_store.require_current_schema()
 
 
@@ -39,7 +39,18 @@ def test_geopackage_opens_in_gdal_with_a_layer_per_kind(tmp_path) -> None:
     store.initialise()
     load_roombeek(store)
     layers = dict(pyogrio.list_layers(tmp_path / "register.gpkg"))
-    assert set(layers) == {"organisations", "areas", "segments", "assets", "works", "tasks", "segment_links"}
+    assert set(layers) == {
+        "organisations",
+        "areas",
+        "segments",
+        "assets",
+        "works",
+        "tasks",
+        "segment_links",
+        "due_years",
+        "couplings",
+        "conflicts",
+    }
     assert layers["segments"] == "LineString"
     works = pyogrio.read_dataframe(tmp_path / "register.gpkg", layer="works")
     assert works.crs.to_epsg() == 28992
@@ -202,3 +213,45 @@ def test_stored_works_become_typed_records(store: SqlRepository) -> None:
     assert sewer.asset_ids == ("GM0153-RIO:R1", "GM0153-RIO:R2")
     assert sewer.window == range(2027, 2030)
     assert works["GM0153:W6"].preferred_start is None and works["GM0153:W6"].dig_free_years is None
+
+
+def test_findings_are_replaced_whole_and_read_back(store: SqlRepository) -> None:
+    couplings = gpd.GeoDataFrame(
+        {
+            "id": ["C1", "C2"],
+            "kind": ["meekoppelkans", "afstemming"],
+            "members": ['[["works", "W1"], ["works", "W2"]]', '[["works", "W3"], ["works", "W4"]]'],
+            "segment_ids": ["S1;S2", "S4"],
+            "window_start": [2027, 2028],
+            "window_end": [2028, 2028],
+            "saving_eur": [41_000.0, 0.0],
+            "attributes": [{"flex": 2}, {}],
+        },
+        geometry=[shapely.LineString([(257400, 472500), (257800, 472500)]), None],
+        crs=CRS,
+    )
+    with store.transaction() as tx:
+        assert tx.replace_findings("couplings", couplings) == 2
+    with store.transaction() as tx:
+        tx.replace_findings("couplings", couplings.iloc[:1])
+    back = store.read_findings("couplings")
+    assert list(back["id"]) == ["C1"] and back.iloc[0]["window_end"] == 2028
+    assert back.iloc[0]["attributes"] == {"flex": 2} and back.iloc[0]["explanation_nl"] is None
+    assert back.geometry.iloc[0].equals(couplings.geometry.iloc[0])
+    due = pd.DataFrame({"asset_id": ["A1"], "p10": [2030], "p50": [2041], "p90": [2055], "model": ["weibull"]})
+    with store.transaction() as tx:
+        tx.replace_findings("due_years", due)
+    assert store.read_findings("due_years").iloc[0]["p50"] == 2041
+
+
+def test_a_store_at_the_first_revision_is_migrated_by_init(new_store: SqlRepository) -> None:
+    from alembic import command
+
+    with new_store.engine.begin() as conn:
+        command.upgrade(new_store._alembic_config(conn), "0001")
+    assert new_store.revision() == "0001"
+    with pytest.raises(StoreError, match="run `koppelkans init` to migrate"):
+        new_store.require_current_schema()
+    new_store.initialise()
+    assert new_store.revision() == "0002"
+    assert new_store.read_findings("conflicts").empty

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, create_engine, event, text
 
 from koppelkans.store import geopackage
 from koppelkans.store.repository import SqlRepository, bounds_of, db_rows
-from koppelkans.store.schema import GEOMETRY_COLUMN, TABLES
+from koppelkans.store.schema import GEOMETRY_COLUMN, table_named
 
 __all__ = ["GeoPackageRepository"]
 
@@ -27,7 +27,7 @@ class GeoPackageRepository(SqlRepository):
         event.listen(self.engine, "begin", _on_begin)
 
     def _geometry_select(self, table_name: str) -> Any:
-        return TABLES[table_name].c[GEOMETRY_COLUMN]
+        return table_named(table_name).c[GEOMETRY_COLUMN]
 
     def _decode(self, values: list[Any]) -> np.ndarray:
         return geopackage.geometries_from_blobs(values)

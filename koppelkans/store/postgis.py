@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from koppelkans.errors import StoreError
 from koppelkans.store.repository import SqlRepository, db_rows
-from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, TABLES
+from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, table_named
 
 __all__ = ["PostGISRepository", "scratch_database"]
 
@@ -31,7 +31,7 @@ class PostGISRepository(SqlRepository):
         self.engine = create_engine(parsed, pool_pre_ping=True)
 
     def _geometry_select(self, table_name: str) -> Any:
-        return func.ST_AsBinary(TABLES[table_name].c[GEOMETRY_COLUMN])
+        return func.ST_AsBinary(table_named(table_name).c[GEOMETRY_COLUMN])
 
     def _decode(self, values: list[Any]) -> np.ndarray:
         return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in values], dtype=object))
@@ -47,7 +47,7 @@ class PostGISRepository(SqlRepository):
                 copy.write_row(row)
 
     def extent(self, kind: str) -> tuple[float, float, float, float] | None:
-        column = TABLES[kind].c[GEOMETRY_COLUMN]
+        column = table_named(kind).c[GEOMETRY_COLUMN]
         query = select(
             func.ST_XMin(func.ST_Extent(column)),
             func.ST_YMin(func.ST_Extent(column)),

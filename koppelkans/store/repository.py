@@ -30,7 +30,7 @@ from koppelkans.config import CRS
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
-from koppelkans.store.schema import GEOMETRY_COLUMN, LINKS, TABLES
+from koppelkans.store.schema import FINDINGS, GEOMETRY_COLUMN, LINKS, TABLES
 
 __all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer"]
 
@@ -46,6 +46,8 @@ class Writer(Protocol):
     def delete(self, kind: str, ids: Sequence[str]) -> int: ...
 
     def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None: ...
+
+    def replace_findings(self, table: str, rows: pd.DataFrame) -> int: ...
 
 
 class Repository(Protocol):
@@ -72,6 +74,8 @@ class Repository(Protocol):
     def extent(self, kind: str) -> tuple[float, float, float, float] | None: ...
 
     def links(self, kind: str | None = None) -> pd.DataFrame: ...
+
+    def read_findings(self, table: str) -> pd.DataFrame: ...
 
     def transaction(self) -> Any: ...
 
@@ -182,6 +186,24 @@ class SqlRepository(ABC):
             rows = conn.execute(query).all()
         return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
 
+    def read_findings(self, table: str) -> pd.DataFrame:
+        """All rows of a findings table (due_years, couplings, conflicts); a GeoDataFrame when spatial."""
+        sql_table = _findings_table(table)
+        names = [c.name for c in sql_table.columns if c.name not in ("fid", GEOMETRY_COLUMN)]
+        columns = [sql_table.c[n] for n in names]
+        spatial = GEOMETRY_COLUMN in sql_table.c
+        if spatial:
+            columns.append(self._geometry_select(table).label(GEOMETRY_COLUMN))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*columns).order_by(sql_table.c.fid)).all()
+        raw = pd.DataFrame.from_records(rows, columns=[*names, *([GEOMETRY_COLUMN] if spatial else [])])
+        raw = raw.astype(object).where(raw.notna(), None)
+        raw["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
+        if not spatial:
+            return raw
+        geoms = self._decode(list(raw.pop(GEOMETRY_COLUMN)))
+        return gpd.GeoDataFrame(raw, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
+
     # -- writing -------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[_SqlWriter]:
@@ -238,6 +260,43 @@ class _SqlWriter:
                 self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         if len(links):
             self.repository._bulk_insert(self.conn, LINKS.name, links.assign(kind=kind)[list(LINK_COLUMNS)], None)
+
+    def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
+        """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
+        sql_table = _findings_table(table)
+        self.conn.execute(delete(sql_table))
+        if rows.empty:
+            return 0
+        values, geoms = _findings_rows(sql_table, rows)
+        self.repository._bulk_insert(self.conn, table, values, geoms)
+        self.repository._after_insert(self.conn, table, geoms)
+        return len(values)
+
+
+def _findings_rows(table: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Rows of a findings table in column order, attributes as JSON, and their geometries."""
+    names = [c.name for c in table.columns if c.name not in ("fid", GEOMETRY_COLUMN, "attributes")]
+    missing = [n for n in names if n not in rows.columns and not table.c[n].nullable]
+    if missing:
+        raise StoreError(f"{table.name}: rows lack the required column(s) {', '.join(missing)}")
+    out = pd.DataFrame({n: rows[n] if n in rows.columns else None for n in names}, index=rows.index)
+    attributes = rows["attributes"] if "attributes" in rows.columns else [None] * len(rows)
+    out["attributes"] = [json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in attributes]
+    geoms = None
+    if GEOMETRY_COLUMN in table.c:
+        geoms = (
+            np.asarray(rows.geometry.to_numpy(), dtype=object)
+            if isinstance(rows, gpd.GeoDataFrame)
+            else np.full(len(rows), None, dtype=object)
+        )
+    return out.reset_index(drop=True), geoms
+
+
+def _findings_table(name: str) -> Any:
+    try:
+        return FINDINGS[name]
+    except KeyError:
+        raise StoreError(f"unknown findings table {name!r}; expected one of {', '.join(FINDINGS)}") from None
 
 
 def db_rows(rows: pd.DataFrame) -> list[tuple[Any, ...]]:

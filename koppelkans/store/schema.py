@@ -81,3 +81,67 @@ LINKS = Table(
 )
 Index("ix_segment_links_record", LINKS.c.kind, LINKS.c.record_id)
 Index("ix_segment_links_segment", LINKS.c.segment_id)
+
+
+def _findings_table(name: str, *columns: Column, key: str = "id", spatial: bool = False) -> Table:  # type: ignore[type-arg]
+    """A table of analysis results: replaced as a whole each time the analysis runs."""
+    extra: list[Column] = [Column("attributes", Text, nullable=True)]  # type: ignore[type-arg]
+    if spatial:
+        extra.append(Column(GEOMETRY_COLUMN, Geometry("GEOMETRY"), nullable=True))
+    table = Table(
+        name,
+        metadata,
+        Column("fid", Integer, primary_key=True, autoincrement=True),
+        *columns,
+        *extra,
+        UniqueConstraint(key, name=f"uq_{name}_{key}"),
+        sqlite_autoincrement=True,
+    )
+    if spatial:
+        Index(f"ix_{name}_geom", table.c[GEOMETRY_COLUMN], postgresql_using="gist").ddl_if(dialect="postgresql")
+    return table
+
+
+DUE_YEARS = _findings_table(
+    "due_years",
+    Column("asset_id", Text, nullable=False),
+    Column("p10", Integer),
+    Column("p50", Integer),
+    Column("p90", Integer),
+    Column("model", Text),
+    Column("computed_year", Integer),
+    key="asset_id",
+)
+COUPLINGS = _findings_table(
+    "couplings",
+    Column("id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("members", Text, nullable=False),
+    Column("segment_ids", Text),
+    Column("window_start", Integer),
+    Column("window_end", Integer),
+    Column("saving_eur", Float),
+    Column("openings_avoided", Integer),
+    Column("nuisance_days_avoided", Float),
+    Column("explanation_nl", Text),
+    Column("explanation_en", Text),
+    spatial=True,
+)
+CONFLICTS = _findings_table(
+    "conflicts",
+    Column("id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("members", Text, nullable=False),
+    Column("segment_ids", Text),
+    Column("years", Text),
+    Column("explanation_nl", Text),
+    Column("explanation_en", Text),
+    spatial=True,
+)
+FINDINGS: dict[str, Table] = {t.name: t for t in (DUE_YEARS, COUPLINGS, CONFLICTS)}
+"""Tables the analyses write (due years, couplings, conflicts); read and replaced whole."""
+
+
+def table_named(name: str) -> Table:
+    """Any table of the store by name (register kinds, links, findings)."""
+    return metadata.tables[name]
