@@ -65,6 +65,32 @@ DEFAULTS: dict[str, Figure] = {
     "road_reconstruction_life": Figure(value=50.0, unit="years (40-60)", source="CROW"),
     "patching_penalty": Figure(value=1.64, unit="factor", source="pavement-cut studies"),
     "condition_action_threshold": Figure(value=4.0, unit="NEN 2767 class", source="NEN 2767"),
+    # coupling engine (K3)
+    "coupling_flex_years": Figure(
+        value=2.0,
+        unit="years",
+        source="K3 default; ±5 years of flexibility raised joint projects from 0 to 18 (water-infrastructure study 2024)",
+    ),
+    "repeated_opening_years": Figure(value=5.0, unit="years", source="K3 default: reopening within N years"),
+    "district_max_simultaneous_works": Figure(
+        value=3.0, unit="works per buurt per year", source="K3 default: accessibility of a neighbourhood"
+    ),
+    "default_dig_free_years_surface": Figure(
+        value=5.0, unit="years", source="municipal practice: dig-free period after new asphalt/paving"
+    ),
+    "shared_street_cost_per_m": Figure(
+        value=243.0,
+        unit="EUR per metre of street opened",
+        source="RIONED: road surface 30-60 % (45 %) of a sewer replacement of ≈ EUR 540/m incl. manholes",
+    ),
+    "reference_street_width_m": Figure(
+        value=8.0, unit="m", source="K3: width the shared street cost per metre refers to; scaled by width"
+    ),
+    "default_work_duration_months": Figure(value=3.0, unit="months", source="K3 default when a work names no duration"),
+    "working_days_per_month": Figure(value=21.0, unit="days", source="calendar practice (5-day week)"),
+    "task_intensity_default": Figure(
+        value=0.5, unit="0-1", source="K3: share of a task area that needs street works when intensity is unknown"
+    ),
     "tree_clearance_m": Figure(value=2.5, unit="m", source="CROW 280"),
     "sewer_km_per_30000_inhabitants": Figure(value=139.0, unit="km", source='GWSW example town "Juinen"'),
 }

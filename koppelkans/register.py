@@ -17,6 +17,7 @@ import pandas as pd
 from koppelkans.analysis.linking import links_from_geometries, unlinked_ids
 from koppelkans.config import Settings
 from koppelkans.domain.records import KINDS, kind_spec
+from koppelkans.domain.snapshot import RegisterSnapshot
 from koppelkans.domain.validation import validate_records
 from koppelkans.errors import Problem, ValidationFailed
 from koppelkans.io.exchange import read_table, write_table
@@ -182,3 +183,14 @@ def register_summary(store: Repository) -> dict[str, Any]:
         "by_organisation_discipline": by_org_discipline,
         "extent_epsg28992": extent,
     }
+
+
+def snapshot_of(store: Repository) -> RegisterSnapshot:
+    """The whole register as the analyses read it (one read per kind, plus links and due years)."""
+    store.require_current_schema()
+    due_years = store.read_findings("due_years")
+    return RegisterSnapshot(
+        **{kind: store.read(kind) for kind in KINDS},
+        links=store.links(),
+        due_years=due_years if len(due_years) else None,
+    )
