@@ -69,7 +69,8 @@ DEFAULTS: dict[str, Figure] = {
     "coupling_flex_years": Figure(
         value=2.0,
         unit="years",
-        source="K3 default; ±5 years of flexibility raised joint projects from 0 to 18 (water-infrastructure study 2024)",
+        source="K3 default; ±5 years of flexibility raised joint projects from 0 to 18 "
+        "(water-infrastructure coordination study, 2024)",
     ),
     "repeated_opening_years": Figure(value=5.0, unit="years", source="K3 default: reopening within N years"),
     "district_max_simultaneous_works": Figure(
@@ -102,6 +103,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOPPELKANS_")
 
     db: str = Field(default="koppelkans.gpkg", description="store URL or GeoPackage path")
+    language: str = Field(default="nl", pattern="^(nl|en)$", description="language of explanations and the UI")
     link_tolerance_m: float = Field(default=DEFAULTS["link_tolerance_m"].value, ge=0)
     link_min_overlap_m: float = Field(default=DEFAULTS["link_min_overlap_m"].value, ge=0)
 

@@ -149,3 +149,29 @@ def test_export_writes_the_format_of_the_extension(store: SqlRepository, tmp_pat
     code, out, _ = kk(store, "export", "segments", str(tmp_path / "straten.gpkg"))
     assert code == 0 and out.strip() == f"wrote 7 segments to {tmp_path / 'straten.gpkg'}"
     assert len(pyogrio.read_dataframe(tmp_path / "straten.gpkg")) == 7
+
+
+def test_couplings_command_stores_and_prints_the_findings(store: SqlRepository, tmp_path: Path) -> None:
+    from .register_helpers import load_roombeek
+
+    load_roombeek(store)
+    code, out, _ = kk(
+        store, "couplings", "--from", "2026", "--to", "2040", "--json", "--geojson", str(tmp_path / "c.geojson")
+    )
+    assert code == 0
+    result = json.loads(out)
+    [trench] = [c for c in result["couplings"] if c["kind"] == "meekoppelkans"]
+    assert [m["id"] for m in trench["members"]] == ["GM0153-RIO:W1", "GM0153-WEG:W2"]
+    assert trench["window"] == [2027, 2027] and trench["segments"] == ["S1", "S2"]
+    assert trench["explanation"] == (
+        "Riool (2027–2029) en verharding (2026–2027) liggen in dezelfde straat (Roomweg); samen uitvoeren in 2027 "
+        "bespaart 1 keer openbreken en herbestraten (€ 152.000)."
+    )
+    assert [c["type"] for c in result["conflicts"]] == ["dig_free_violation"]
+    stored = store.read_findings("couplings")
+    assert list(stored["id"]) == [c["id"] for c in result["couplings"]]
+    assert json.loads(stored.iloc[0]["members"])[0] == {"type": "work", "id": "GM0153-RIO:W1"}
+    features = json.loads((tmp_path / "c.geojson").read_text())["features"]
+    assert len(features) == len(result["couplings"]) + len(result["conflicts"])
+    again = json.loads(kk(store, "couplings", "--from", "2026", "--to", "2040", "--json")[1])
+    assert again["couplings"] == result["couplings"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.cli import bench, register
+from koppelkans.cli import bench, couplings, register
 from koppelkans.cli.shell import Context
 from koppelkans.config import Settings
 
@@ -32,4 +32,5 @@ def main(
 
 
 register.add_commands(app)
+couplings.add_commands(app)
 app.add_typer(bench.app, name="bench")

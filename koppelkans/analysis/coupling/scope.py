@@ -47,7 +47,7 @@ def scope_matches(
     lines = np.isin(shapely.get_type_id(pieces), (1, 5))
     inside = np.where(lines, shapely.length(shapely.intersection(pieces, geometries[t])), 0.0)
     intensity = tasks["intensity"].fillna(figure("task_intensity_default")).to_numpy(dtype=float)[t]
-    opens = early["opens_street"].to_numpy(dtype=bool)[i]
+    opens = early["opens_street"].to_numpy(dtype=bool)[i] & (inside > 0)
     matches = pd.DataFrame(
         {
             "key": early["key"].to_numpy()[i],
