@@ -15,7 +15,7 @@ from .scenario import ON_EAST, ON_SIDE, asset, snapshot, task, work
 OPTIONS = CouplingOptions(year_from=2026, year_to=2040)
 
 
-def find(options: CouplingOptions = OPTIONS, **rows: object):  # noqa: ANN201
+def find(options: CouplingOptions = OPTIONS, **rows: object):
     return findings_from_snapshot(snapshot(**rows), options)
 
 
@@ -218,7 +218,7 @@ def work_sets(draw: st.DrawFn) -> list[dict[str, object]]:
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _comparable(found) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:  # noqa: ANN001
+def _comparable(found) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     couplings = found.couplings.drop(columns="geometry")
     conflicts = found.conflicts.drop(columns="geometry")
     return [tuple(r) for r in couplings.itertuples(index=False)], [tuple(r) for r in conflicts.itertuples(index=False)]
@@ -226,7 +226,7 @@ def _comparable(found) -> tuple[list[tuple[object, ...]], list[tuple[object, ...
 
 @FAST
 @given(works=work_sets(), seed=st.randoms())
-def test_findings_do_not_depend_on_input_order(works: list[dict[str, object]], seed) -> None:  # noqa: ANN001
+def test_findings_do_not_depend_on_input_order(works: list[dict[str, object]], seed) -> None:
     shuffled = list(works)
     seed.shuffle(shuffled)
     tasks = [task("T1"), task("T2", theme="climate_adaptation", area_code="BU2", target_year=2032)]
