@@ -74,6 +74,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlReposit
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that uses a store runs against both back-ends."""
+    only = metafunc.definition.get_closest_marker("backends")
+    backends = list(only.args) if only else BACKENDS
     for name in ("store", "new_store"):
         if name in metafunc.fixturenames:
-            metafunc.parametrize(name, BACKENDS, indirect=True)
+            metafunc.parametrize(name, backends, indirect=True)

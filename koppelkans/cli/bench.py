@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from koppelkans.benchmarks.couplings import run_couplings_benchmark
 from koppelkans.benchmarks.imports import run_import_benchmark
 from koppelkans.cli.shell import context_of, emit_json
 
@@ -35,3 +36,31 @@ def bench_import(
         )
     if result.get("ratio_gpkg_to_postgis"):
         typer.echo(f"embedded / PostGIS throughput: {result['ratio_gpkg_to_postgis']:.2f}x")
+
+
+@app.command("couplings")
+def bench_couplings(
+    ctx: typer.Context,
+    scales: str = typer.Option("1", "--scale", help="demo scale(s), comma-separated, e.g. 1,10"),
+    postgis: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/postgres",
+        "--postgis",
+        envvar="KOPPELKANS_BENCH_POSTGIS",
+        help="postgresql://… server for the scratch database",
+    ),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Trench matching: ours vs the same matching as a PostGIS query, on the demo at each scale."""
+    results = [
+        run_couplings_benchmark(scale=float(s), postgis_url=postgis, settings=context_of(ctx).settings)
+        for s in scales.split(",")
+    ]
+    if as_json:
+        emit_json(results)
+        return
+    for r in results:
+        typer.echo(
+            f"scale {r['scale']:g}: {r['works']:,} works, {r['segments']:,} segments, "
+            f"{r['pairs']:,} pairs (identical); "
+            f"ours {r['ours_seconds']:.3f} s, PostGIS {r['postgis_seconds']:.3f} s, ours {r['speedup']:.1f}x faster"
+        )
