@@ -30,7 +30,7 @@ def test_uninitialised_store_is_refused_with_advice(new_store: SqlRepository) ->
 def test_initialise_is_idempotent_and_reaches_head(new_store: SqlRepository) -> None:
     new_store.initialise()
     new_store.initialise()
-    assert new_store.revision() == "0002"
+    assert new_store.revision() == "0003"
     new_store.require_current_schema()
 
 
@@ -253,5 +253,37 @@ def test_a_store_at_the_first_revision_is_migrated_by_init(new_store: SqlReposit
     with pytest.raises(StoreError, match="run `koppelkans init` to migrate"):
         new_store.require_current_schema()
     new_store.initialise()
-    assert new_store.revision() == "0002"
+    assert new_store.revision() == "0003"
     assert new_store.read_findings("conflicts").empty
+
+
+def test_filtered_reads_use_the_spatial_index_and_paginate(store: SqlRepository) -> None:
+    load_roombeek(store)
+    roomweg_west = shapely.box(257_390, 472_490, 257_590, 472_510)
+    assert list(store.read("segments", intersects=roomweg_west)["id"]) == ["S1", "S6"]
+    assert store.count("segments", intersects=roomweg_west) == 2
+    assert list(store.read("segments", intersects=roomweg_west, limit=1, offset=1)["id"]) == ["S6"]
+    junction = shapely.box(257_590, 472_490, 257_610, 472_510)
+    assert list(store.read("segments", intersects=junction, limit=2, offset=1)["id"]) == ["S2", "S3"]
+    # the box touches the bounding box of the park polygon's work W6 but not the polygon itself
+    near_park = shapely.box(257_541, 472_641, 257_560, 472_660)
+    assert store.read("works", intersects=near_park).empty
+    works = store.read("works", where={"organisation": ["VITENS", "GLASVEZEL"]}, years=(2030, 2031))
+    assert list(works["id"]) == ["VITENS:W3"]
+    assert store.count("works", where={"status": "idea"}) == 3
+    assert list(store.read("tasks", years=(2031, 2040))["id"]) == ["GM0153:T2"]
+
+
+def test_gdal_edits_keep_the_geopackage_index_in_step(tmp_path) -> None:
+    path = tmp_path / "register.gpkg"
+    store = GeoPackageRepository(path)
+    store.initialise()
+    load_roombeek(store, until="segments")
+    extra = gpd.GeoDataFrame(
+        {"id": ["S9"], "name": ["QGIS-straat"]},
+        geometry=[shapely.LineString([(258_000, 473_000), (258_100, 473_000)])],
+        crs=CRS,
+    )
+    pyogrio.write_dataframe(extra, path, layer="segments", append=True)
+    found = store.read("segments", intersects=shapely.box(257_990, 472_990, 258_010, 473_010))
+    assert list(found["id"]) == ["S9"]

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, create_engine, event, text
+import shapely
+from sqlalchemy import Connection, Integer, create_engine, event, text
 
 from koppelkans.store import geopackage
 from koppelkans.store.repository import SqlRepository, bounds_of, db_rows
@@ -28,6 +29,15 @@ class GeoPackageRepository(SqlRepository):
 
     def _geometry_select(self, table_name: str) -> Any:
         return table_named(table_name).c[GEOMETRY_COLUMN]
+
+    def _spatial_clause(self, table_name: str, geometry: shapely.Geometry) -> tuple[Any, bool]:
+        """Candidates from the GeoPackage RTree index by bounding box; the exact test follows in Python."""
+        minx, miny, maxx, maxy = shapely.bounds(geometry)
+        candidates = text(
+            f'SELECT id FROM "rtree_{table_name}_{GEOMETRY_COLUMN}" '
+            "WHERE minx <= :maxx AND maxx >= :minx AND miny <= :maxy AND maxy >= :miny"
+        ).bindparams(minx=float(minx), miny=float(miny), maxx=float(maxx), maxy=float(maxy))
+        return table_named(table_name).c.fid.in_(candidates.columns(id=Integer)), True
 
     def _decode(self, values: list[Any]) -> np.ndarray:
         return geopackage.geometries_from_blobs(values)
@@ -55,8 +65,10 @@ class GeoPackageRepository(SqlRepository):
 
 
 def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    """Let SQLAlchemy, not the sqlite3 module, open transactions, so DDL and DML are both atomic."""
+    """Let SQLAlchemy, not the sqlite3 module, open transactions, so DDL and DML are both atomic;
+    register the functions the GeoPackage RTree triggers call."""
     dbapi_connection.isolation_level = None
+    geopackage.register_functions(dbapi_connection)
 
 
 def _on_begin(conn: Connection) -> None:

@@ -4,6 +4,7 @@ registration of every layer, and the geometry blob encoding (GP header + WKB).""
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import numpy as np
 import shapely
@@ -15,9 +16,11 @@ from koppelkans.store.schema import GEOMETRY_COLUMN, SRID, Geometry
 __all__ = [
     "APPLICATION_ID",
     "USER_VERSION",
+    "add_spatial_index",
     "blobs_from_geometries",
     "create_system_tables",
     "geometries_from_blobs",
+    "register_functions",
     "register_layer",
     "update_extent",
 ]
@@ -130,3 +133,85 @@ def update_extent(conn: Connection, table: str, bounds: tuple[float, float, floa
         ),
         {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "t": table},
     )
+
+
+# -- spatial index (GeoPackage RTree extension, spec clause F.3) ------------------------------------
+_EXTENSIONS_DDL = """CREATE TABLE IF NOT EXISTS gpkg_extensions (
+    table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL,
+    scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))"""
+
+_RTREE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_insert" AFTER INSERT ON "{t}"
+    WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}"))
+    BEGIN INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+      ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END""",
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_update1" AFTER UPDATE OF "{c}" ON "{t}"
+    WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+    BEGIN INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+      ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END""",
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_update2" AFTER UPDATE OF "{c}" ON "{t}"
+    WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+    BEGIN DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}"; END""",
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_update3" AFTER UPDATE ON "{t}"
+    WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+    BEGIN DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+      INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (NEW."{i}",
+      ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}")); END""",
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_update4" AFTER UPDATE ON "{t}"
+    WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+    BEGIN DELETE FROM "rtree_{t}_{c}" WHERE id IN (OLD."{i}", NEW."{i}"); END""",
+    """CREATE TRIGGER IF NOT EXISTS "rtree_{t}_{c}_delete" AFTER DELETE ON "{t}"
+    WHEN old."{c}" NOT NULL
+    BEGIN DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}"; END""",
+)
+
+
+def add_spatial_index(conn: Connection, table: str, *, column: str = GEOMETRY_COLUMN, key: str = "fid") -> None:
+    """Add the GeoPackage RTree index of a layer (table, triggers, registration) and fill it."""
+    conn.exec_driver_sql(_EXTENSIONS_DDL)
+    conn.exec_driver_sql(
+        f'CREATE VIRTUAL TABLE IF NOT EXISTS "rtree_{table}_{column}" USING rtree(id, minx, maxx, miny, maxy)'
+    )
+    for trigger in _RTREE_TRIGGERS:
+        conn.exec_driver_sql(trigger.format(t=table, c=column, i=key))
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        (table, column),
+    )
+    conn.exec_driver_sql(
+        f'INSERT OR REPLACE INTO "rtree_{table}_{column}" SELECT "{key}", ST_MinX("{column}"), '
+        f'ST_MaxX("{column}"), ST_MinY("{column}"), ST_MaxY("{column}") FROM "{table}" '
+        f'WHERE "{column}" NOT NULL AND NOT ST_IsEmpty("{column}")'
+    )
+
+
+def register_functions(dbapi_connection: Any) -> None:
+    """The SQL functions the RTree triggers call (GDAL and QGIS bring their own; we bring these)."""
+    for name, function in (
+        ("ST_IsEmpty", _is_empty),
+        ("ST_MinX", lambda b: _envelope(b, 0)),
+        ("ST_MaxX", lambda b: _envelope(b, 1)),
+        ("ST_MinY", lambda b: _envelope(b, 2)),
+        ("ST_MaxY", lambda b: _envelope(b, 3)),
+    ):
+        dbapi_connection.create_function(name, 1, function, deterministic=True)
+
+
+def _is_empty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    return 1 if blob[3] & 0b0001_0000 else 0
+
+
+def _envelope(blob: bytes | None, index: int) -> float | None:
+    """minx, maxx, miny, maxy (index 0-3) from the blob's envelope, or computed when it has none."""
+    if blob is None:
+        return None
+    flags = blob[3]
+    if (flags >> 1) & 0b111:
+        order = "<" if flags & 1 else ">"
+        return struct.unpack_from(f"{order}d", blob, 8 + 8 * index)[0]
+    geometry = geometries_from_blobs([blob])[0]
+    minx, miny, maxx, maxy = shapely.bounds(geometry)
+    return float((minx, maxx, miny, maxy)[index])

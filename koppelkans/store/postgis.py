@@ -33,6 +33,12 @@ class PostGISRepository(SqlRepository):
     def _geometry_select(self, table_name: str) -> Any:
         return func.ST_AsBinary(table_named(table_name).c[GEOMETRY_COLUMN])
 
+    def _spatial_clause(self, table_name: str, geometry: shapely.Geometry) -> tuple[Any, bool]:
+        """ST_Intersects on the GiST index: exact in the database."""
+        wkb = shapely.to_wkb(geometry, output_dimension=2)
+        column = table_named(table_name).c[GEOMETRY_COLUMN]
+        return func.ST_Intersects(column, func.ST_GeomFromWKB(wkb, SRID)), False
+
     def _decode(self, values: list[Any]) -> np.ndarray:
         return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in values], dtype=object))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,13 +61,30 @@ class Repository(Protocol):
 
     def require_current_schema(self) -> None: ...
 
-    def read(self, kind: str, *, ids: Sequence[str] | None = None) -> pd.DataFrame: ...
+    def read(
+        self,
+        kind: str,
+        *,
+        ids: Sequence[str] | None = None,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame: ...
 
     def keys(self, kind: str) -> frozenset[str]: ...
 
     def known(self) -> Known: ...
 
-    def count(self, kind: str) -> int: ...
+    def count(
+        self,
+        kind: str,
+        *,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+    ) -> int: ...
 
     def counts_by(self, kind: str, column: str) -> dict[str, int]: ...
 
@@ -92,6 +109,11 @@ class SqlRepository(ABC):
     @abstractmethod
     def _geometry_select(self, table_name: str) -> Any:
         """The select expression that yields the geometry column as bytes."""
+
+    @abstractmethod
+    def _spatial_clause(self, table_name: str, geometry: shapely.Geometry) -> tuple[Any, bool]:
+        """A WHERE clause selecting rows whose geometry may intersect `geometry`, and whether an
+        exact test in Python must follow (True when the clause only compares bounding boxes)."""
 
     @abstractmethod
     def _decode(self, values: list[Any]) -> np.ndarray:
@@ -140,14 +162,34 @@ class SqlRepository(ABC):
             )
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, kind: str, *, ids: Sequence[str] | None = None) -> pd.DataFrame:
-        """All records of a kind (or those with the given keys), as canonical records."""
+    def read(
+        self,
+        kind: str,
+        *,
+        ids: Sequence[str] | None = None,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> pd.DataFrame:
+        """Records of a kind as canonical records, in insertion order, optionally filtered.
+
+        `intersects` is a geometry in EPSG:28992; `where` maps columns to a value or a list of
+        values; `years` keeps works whose window meets them and tasks whose target year is in them.
+        """
         spec = kind_spec(kind)
         table = TABLES[kind]
         columns = [table.c[name] for name in (*spec.column_names, "attributes")]
         if spec.spatial:
             columns.append(self._geometry_select(kind).label(GEOMETRY_COLUMN))
-        query = select(*columns).order_by(table.c.fid)
+        query = select(*columns).where(*_conditions(kind, where=where, years=years)).order_by(table.c.fid)
+        exact_in_python = False
+        if intersects is not None and spec.spatial:
+            clause, exact_in_python = self._spatial_clause(kind, intersects)
+            query = query.where(clause)
+        if not exact_in_python and (limit is not None or offset):
+            query = query.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             if ids is None:
                 rows = conn.execute(query).all()
@@ -157,7 +199,12 @@ class SqlRepository(ABC):
                     rows += conn.execute(query.where(table.c[spec.key].in_(chunk))).all()
         names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
         raw = pd.DataFrame.from_records(rows, columns=names)
-        return _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
+        frame = _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
+        if exact_in_python:
+            frame = frame[shapely.intersects(np.asarray(frame.geometry.to_numpy(), dtype=object), intersects)]
+            stop = None if limit is None else offset + limit
+            frame = frame.iloc[offset:stop].reset_index(drop=True)
+        return frame
 
     def keys(self, kind: str) -> frozenset[str]:
         spec = kind_spec(kind)
@@ -167,9 +214,24 @@ class SqlRepository(ABC):
     def known(self) -> Known:
         return Known(**{kind: self.keys(kind) for kind in KINDS})
 
-    def count(self, kind: str) -> int:
+    def count(
+        self,
+        kind: str,
+        *,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+    ) -> int:
+        """How many records `read` with the same filters returns (without limit)."""
+        table = TABLES[kind_spec(kind).name]
+        query = select(func.count()).select_from(table).where(*_conditions(kind, where=where, years=years))
+        if intersects is not None and kind_spec(kind).spatial:
+            clause, exact_in_python = self._spatial_clause(kind, intersects)
+            if exact_in_python:
+                return len(self.read(kind, intersects=intersects, where=where, years=years))
+            query = query.where(clause)
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(TABLES[kind_spec(kind).name])).scalar_one())
+            return int(conn.execute(query).scalar_one())
 
     def counts_by(self, kind: str, column: str) -> dict[str, int]:
         table = TABLES[kind_spec(kind).name]
@@ -271,6 +333,26 @@ class _SqlWriter:
         self.repository._bulk_insert(self.conn, table, values, geoms)
         self.repository._after_insert(self.conn, table, geoms)
         return len(values)
+
+
+def _conditions(kind: str, *, where: Mapping[str, Any] | None, years: tuple[int, int] | None) -> list[Any]:
+    """SQL conditions for attribute and year filters (shared by both providers)."""
+    table = TABLES[kind]
+    conditions = []
+    for column, value in (where or {}).items():
+        if column not in table.c:
+            raise StoreError(f"{kind} has no column {column!r} to filter on")
+        if isinstance(value, (list, tuple, set, frozenset)):
+            conditions.append(table.c[column].in_(list(value)))
+        else:
+            conditions.append(table.c[column] == value)
+    if years is not None:
+        first, last = years
+        if kind == "works":
+            conditions += [table.c.earliest_start <= last, table.c.latest_start >= first]
+        elif kind == "tasks":
+            conditions += [table.c.target_year >= first, table.c.target_year <= last]
+    return conditions
 
 
 def _findings_rows(table: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray | None]:
