@@ -18,13 +18,10 @@ install: $(BIN)/koppelkans
 demo: install
 	rm -f $(DB)
 	$(BIN)/koppelkans --db $(DB) init
-	$(BIN)/koppelkans --db $(DB) import organisations tests/fixtures/exchange/organisations.csv
-	$(BIN)/koppelkans --db $(DB) import areas tests/fixtures/exchange/areas.geojson
-	$(BIN)/koppelkans --db $(DB) import segments tests/fixtures/exchange/segments.geojson
-	$(BIN)/koppelkans --db $(DB) import assets tests/fixtures/exchange/assets.csv --crs EPSG:28992
-	$(BIN)/koppelkans --db $(DB) import works tests/fixtures/exchange/works.geojson
-	$(BIN)/koppelkans --db $(DB) import tasks tests/fixtures/exchange/tasks.csv
+	$(BIN)/koppelkans --db $(DB) demo --scale 1
 	$(BIN)/koppelkans --db $(DB) info
+	@echo "serving the register on http://127.0.0.1:8000 (API /api, OGC /ogc, tiles /tiles, docs /docs)"
+	$(BIN)/koppelkans --db $(DB) serve --host 127.0.0.1 --port 8000
 
 postgis:
 	bash scripts/ensure-postgis.sh

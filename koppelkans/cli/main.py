@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.cli import bench, couplings, register
+from koppelkans.cli import (
+    bench,
+    bench_api,
+    bench_demo,
+    bench_forecast,
+    bench_imkl,
+    couplings,
+    demo,
+    formats,
+    lifecycle,
+    register,
+    serve,
+)
 from koppelkans.cli.shell import Context
 from koppelkans.config import Settings
 
@@ -33,4 +45,12 @@ def main(
 
 register.add_commands(app)
 couplings.add_commands(app)
+lifecycle.add_commands(app)
+demo.add_commands(app)
+formats.add_commands(app)
+serve.add_commands(app)
+bench.app.command("forecast")(bench_forecast.bench_forecast)
+bench.app.command("demo")(bench_demo.bench_demo)
+bench.app.command("api")(bench_api.bench_api)
+bench.app.command("import-imkl")(bench_imkl.bench_import_imkl)
 app.add_typer(bench.app, name="bench")

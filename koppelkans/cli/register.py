@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from koppelkans.cli import formats
 from koppelkans.cli.shell import console, context_of, emit_json, fail, steps
 from koppelkans.domain.records import KINDS
 from koppelkans.domain.vocabulary import OrganisationKind
@@ -32,30 +33,58 @@ def init(ctx: typer.Context) -> None:
 
 def import_(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., help=f"one of {', '.join(KINDS)}"),
-    path: Path = typer.Argument(..., help="GeoJSON, GeoPackage, Shapefile, CSV (WKT column) or XLSX"),
+    kind: str = typer.Argument(..., help=f"one of {', '.join(KINDS)}, or a format: imkl, gwsw, bgt, crow"),
+    path: Path = typer.Argument(
+        ..., help="GeoJSON, GeoPackage, Shapefile, CSV (WKT column) or XLSX; or the format's file"
+    ),
     crs: str = typer.Option(None, "--crs", help="CRS of a file that declares none, e.g. EPSG:28992"),
     layer: str = typer.Option(None, "--layer", help="layer or sheet to read (default: the kind's name)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="check everything, store nothing"),
     replace: bool = typer.Option(False, "--replace", help="records with an id already stored replace it"),
     report: Path = typer.Option(None, "--report", help="write every rejected record to this CSV"),
     as_json: bool = typer.Option(False, "--json", help="print the result (or the error) as JSON"),
+    org_map: Path = typer.Option(None, "--org-map", help="imkl/bgt: CSV bronhoudercode,organisation"),
+    organisation: str = typer.Option(None, "--organisation", help="gwsw: the organisation whose sewer it is"),
+    unknown_install_year: str = typer.Option(
+        None, "--unknown-install-year", help="imkl/gwsw/bgt: reject (default), registration or a year"
+    ),
+    offset: str = typer.Option(None, "--offset", help="gwsw hydx: DX,DY metres to shift local coordinates into RD"),
+    derive_segments: bool = typer.Option(False, "--derive-segments", help="bgt: also store street centrelines"),
+    mapping: Path = typer.Option(None, "--mapping", help="YAML column mapping (renames, values, units, defaults)"),
 ) -> None:
-    """Import records of one kind; all-or-nothing, every rejected record is reported."""
+    """Import records of one kind (or a KLIC/GWSW/BGT/CROW file); all-or-nothing, every rejection reported."""
     store = context_of(ctx).store()
+    options = {
+        "org_map": org_map,
+        "organisation": organisation,
+        "unknown_install_year": unknown_install_year,
+        "offset": offset,
+        "derive_segments": derive_segments,
+        "mapping": mapping,
+        "dry_run": dry_run,
+        "replace": replace,
+        "crs": crs,
+        "layer": layer,
+        "json": as_json,
+    }
     try:
-        with steps(4, quiet=as_json) as step:
-            result = import_file(
-                store,
-                kind,
-                path,
-                crs=crs,
-                layer=layer,
-                dry_run=dry_run,
-                replace=replace,
-                settings=context_of(ctx).settings,
-                step=step,
-            )
+        if kind in formats.FORMATS:
+            result = formats.import_format(ctx, kind, path, options)
+        elif mapping is not None:
+            result = formats.import_with_mapping(ctx, kind, path, options)
+        else:
+            with steps(4, quiet=as_json) as step:
+                result = import_file(
+                    store,
+                    kind,
+                    path,
+                    crs=crs,
+                    layer=layer,
+                    dry_run=dry_run,
+                    replace=replace,
+                    settings=context_of(ctx).settings,
+                    step=step,
+                )
     except ValidationFailed as error:
         if report is not None:
             write_problem_report(error.problems, report)
@@ -69,11 +98,12 @@ def import_(
         return
     verb = "would store" if dry_run else "stored"
     typer.echo(
-        f"{verb} {result.stored if not dry_run else result.read:,} {kind} from {path.name} ({result.crs or 'no CRS'})"
+        f"{verb} {result.stored if not dry_run else result.read:,} {result.kind} from {path.name} "
+        f"({result.crs or 'no CRS'})"
     )
     if result.unlinked:
         shown = ", ".join(result.unlinked[:10]) + (" …" if len(result.unlinked) > 10 else "")
-        typer.echo(f"{len(result.unlinked):,} {kind} lie on no street segment: {shown}")
+        typer.echo(f"{len(result.unlinked):,} {result.kind} lie on no street segment: {shown}")
 
 
 def export(

@@ -1,0 +1,1 @@
+"""The REST resources under /api: one module per resource, plus the analysis endpoints."""

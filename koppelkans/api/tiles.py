@@ -1,0 +1,194 @@
+"""Mapbox Vector Tiles of the register for the map: `/tiles/{layer}/{z}/{x}/{y}.pbf` in Web Mercator.
+
+On PostGIS the database builds the tile (ST_AsMVT over ST_AsMVTGeom, its GiST index selecting the
+records); on the embedded store the records in the tile are read through the repository and
+encoded in Python with `mapbox-vector-tile`. Both clip to the tile plus a 64-unit buffer, quantise to
+a 4096 grid and carry the same attributes (missing values are left out), so a map cannot tell them
+apart. A tile without features is answered with 204 No Content (MapLibre shows it as empty).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import geopandas as gpd
+import mapbox_vector_tile
+import numpy as np
+import pandas as pd
+import shapely
+from fastapi import APIRouter, Path, Response
+from pyproj import Transformer
+from sqlalchemy import text
+
+from koppelkans.api.deps import StoreDep
+from koppelkans.api.encoding import public_records
+from koppelkans.api.errors import ERROR_RESPONSES
+from koppelkans.api.query import Selection, read_selection
+from koppelkans.config import CRS
+from koppelkans.errors import InputError
+from koppelkans.store import Repository
+
+__all__ = ["EXTENT", "LAYERS", "MVT_MEDIA_TYPE", "router", "tile_bounds", "vector_tile"]
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+EXTENT = 4096
+BUFFER = 64
+"""Tile-grid units around the tile that are kept, so that lines and outlines join across tiles."""
+MAX_ZOOM = 24
+_HALF_WORLD = 20037508.342789244
+
+LAYERS: dict[str, tuple[str, ...]] = {
+    "areas": ("code", "name", "level", "parent_code"),
+    "segments": ("id", "name", "area_code", "width_m"),
+    "assets": ("id", "organisation", "discipline", "asset_type", "material", "install_year", "condition"),
+    "works": (
+        "id",
+        "organisation",
+        "discipline",
+        "kind",
+        "title",
+        "status",
+        "phase",
+        "earliest_start",
+        "latest_start",
+        "preferred_start",
+    ),
+    "tasks": ("id", "theme", "target_year", "area_code", "organisation", "intensity"),
+}
+"""The attributes each layer carries (what the map styles and filters on). Tasks without a geometry of
+their own are drawn with their area's polygon."""
+
+router = APIRouter(tags=["tiles"])
+
+
+def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """The Web Mercator (EPSG:3857) bounds of a tile in the XYZ scheme (y = 0 at the top)."""
+    size = 2 * _HALF_WORLD / 2**z
+    minx = -_HALF_WORLD + x * size
+    maxy = _HALF_WORLD - y * size
+    return minx, maxy - size, minx + size, maxy
+
+
+def vector_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+    """The encoded tile of one layer (empty bytes when no record lies in it)."""
+    if layer not in LAYERS:
+        raise InputError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}", field="layer")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise InputError(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {2**z - 1}", field="x")
+    engine = getattr(store, "engine", None)
+    if engine is not None and engine.dialect.name == "postgresql":
+        return _postgis_tile(store, layer, z, x, y)
+    return _python_tile(store, layer, z, x, y)
+
+
+# -- PostGIS -----------------------------------------------------------------------------------
+def _postgis_sql(layer: str) -> str:
+    columns = ", ".join(f'r."{c}"' for c in LAYERS[layer])
+    geometry = "COALESCE(r.geom, a.geom)" if layer == "tasks" else "r.geom"
+    join = "LEFT JOIN areas a ON a.code = r.area_code" if layer == "tasks" else ""
+    return f"""
+        WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
+        clip AS (
+            SELECT ST_Transform(ST_Segmentize(ST_TileEnvelope(:z, :x, :y, margin => :margin), :step), {CRS[5:]}) AS b
+        )
+        SELECT ST_AsMVT(t, :layer, {EXTENT}, 'geom') FROM (
+            SELECT {columns}, ST_AsMVTGeom(ST_Transform({geometry}, 3857), env.e, {EXTENT}, {BUFFER}, true) AS geom
+            FROM "{layer}" r {join} CROSS JOIN env CROSS JOIN clip
+            WHERE {geometry} && clip.b AND ST_Intersects({geometry}, clip.b)
+        ) t WHERE t.geom IS NOT NULL
+    """
+
+
+def _postgis_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+    size = 2 * _HALF_WORLD / 2**z
+    params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "step": size / 16, "layer": layer}
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        data = conn.execute(text(_postgis_sql(layer)), params).scalar_one()
+    return bytes(data or b"")
+
+
+# -- embedded store ----------------------------------------------------------------------------
+_TO_MERCATOR = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True)
+_FROM_MERCATOR = Transformer.from_crs("EPSG:3857", CRS, always_xy=True)
+
+
+def _mercator(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def _records_in(store: Repository, layer: str, clip_rd: shapely.Geometry) -> pd.DataFrame:
+    """The layer's records that meet the tile (tasks by their own geometry or their area's)."""
+    if layer != "tasks":
+        return read_selection(store, layer, Selection(intersects=clip_rd))
+    tasks = store.read("tasks")
+    areas = store.read("areas").set_index("code").geometry
+    own = np.asarray(tasks.geometry.to_numpy(), dtype=object)
+    of_area = np.array(
+        [g if isinstance(g, shapely.Geometry) else None for g in tasks["area_code"].map(areas)], dtype=object
+    )
+    geoms = np.where(shapely.is_missing(own), of_area, own)
+    tasks = tasks.set_geometry(gpd.GeoSeries(geoms, index=tasks.index, crs=CRS))
+    return tasks[shapely.intersects(geoms, clip_rd)].reset_index(drop=True)
+
+
+def _on_grid(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
+    """Web Mercator → the tile's integer grid (y up; the encoder flips it), as ST_AsMVTGeom snaps."""
+    minx, miny, maxx, maxy = bounds
+    scale = np.array([EXTENT / (maxx - minx), EXTENT / (maxy - miny)])
+    snapped = shapely.remove_repeated_points(shapely.transform(geoms, lambda xy: np.round((xy - [minx, miny]) * scale)))
+    dimension = shapely.get_dimensions(snapped)
+    size = np.where(dimension == 1, shapely.length(snapped), shapely.area(snapped))
+    collapsed = shapely.is_missing(snapped) | shapely.is_empty(snapped) | ((dimension > 0) & (size == 0))
+    return np.where(collapsed, None, snapped)  # what collapses to less than a grid unit is dropped, as in PostGIS
+
+
+def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+    bounds = tile_bounds(z, x, y)
+    pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
+    clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
+    box = shapely.segmentize(shapely.box(*clip), (bounds[2] - bounds[0]) / 16)
+    clip_rd = _mercator(np.array([box], dtype=object), _FROM_MERCATOR)[0]
+    records = _records_in(store, layer, clip_rd)
+    if records.empty:
+        return b""
+    geoms = shapely.clip_by_rect(_mercator(np.asarray(records.geometry.to_numpy(), dtype=object), _TO_MERCATOR), *clip)
+    geoms = _on_grid(geoms, bounds)
+    values = public_records(records, layer, crs=None)
+    features = [
+        {"geometry": geom, "properties": {k: record[k] for k in LAYERS[layer] if record[k] is not None}}
+        for geom, record in zip(geoms, values, strict=True)
+        if geom is not None and not geom.is_empty
+    ]
+    if not features:
+        return b""
+    return bytes(
+        mapbox_vector_tile.encode(
+            [{"name": layer, "features": features}],
+            default_options={"extents": EXTENT},
+        )
+    )
+
+
+# -- route -------------------------------------------------------------------------------------
+@router.get(
+    "/tiles/{layer}/{z}/{x}/{y}.pbf",
+    response_class=Response,
+    name="vector_tile",
+    responses={
+        **ERROR_RESPONSES,
+        200: {"content": {MVT_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}}, "description": "tile"},
+        204: {"description": "no feature of the layer lies in this tile"},
+    },
+)
+def tile(
+    store: StoreDep,
+    layer: Annotated[str, Path(description=f"one of {', '.join(LAYERS)}", json_schema_extra={"enum": list(LAYERS)})],
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
+    x: Annotated[int, Path(ge=0)],
+    y: Annotated[int, Path(ge=0)],
+) -> Response:
+    """One Mapbox Vector Tile (Web Mercator, XYZ scheme) of a register layer; 204 when it is empty."""
+    data = vector_tile(store, layer, z, x, y)
+    if not data:
+        return Response(status_code=204)
+    return Response(content=data, media_type=MVT_MEDIA_TYPE)
