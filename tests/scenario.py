@@ -106,6 +106,7 @@ def snapshot(
     tasks: list[dict[str, object]] = (),
     segments: list[dict[str, object]] | None = None,
     offset: tuple[float, float] = (0.0, 0.0),
+    due_years: dict[str, int] | None = None,
 ) -> RegisterSnapshot:
     """Validated records, translated by `offset` (for invariance tests), linked to the segments."""
     known: dict[str, frozenset[str]] = {}
@@ -133,7 +134,12 @@ def snapshot(
         for kind in ("works", "assets")
     ]
     columns = ["kind", "record_id", "segment_id", "overlap_m"]
-    return RegisterSnapshot(**frames, links=pd.concat(links, ignore_index=True).reindex(columns=columns))
+    forecast = None
+    if due_years:
+        forecast = pd.DataFrame({"asset_id": list(due_years), "p50": list(due_years.values())})
+    return RegisterSnapshot(
+        **frames, links=pd.concat(links, ignore_index=True).reindex(columns=columns), due_years=forecast
+    )
 
 
 def _moved(wkt: object, offset: tuple[float, float]) -> object:

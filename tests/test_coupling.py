@@ -115,27 +115,31 @@ def test_early_work_in_a_task_area_near_its_target_year_broadens_scope() -> None
 
 def test_a_due_asset_joins_a_work_in_its_street() -> None:
     old_gas = asset("G1", install_year=1950)
-    found = find(works=[work("W1", window=(2026, 2028))], assets=[old_gas])
+    found = find(works=[work("W1", window=(2026, 2028))], assets=[old_gas], due_years={"G1": 2026})
     [coupling] = found.couplings[found.couplings["kind"] == "meekoppelkans"].itertuples()
     assert coupling.members == (("asset", "G1"), ("work", "W1"))
     assert coupling.explanation_en.startswith("Gas main G1 (due 2026) and sewer (2026–2028)")
-    renewed = find(works=[work("W1", window=(2026, 2028), asset_ids="G1")], assets=[old_gas])
+    renewed = find(works=[work("W1", window=(2026, 2028), asset_ids="G1")], assets=[old_gas], due_years={"G1": 2026})
     assert "meekoppelkans" not in set(renewed.couplings["kind"])
 
 
-def test_due_years_follow_condition_then_age_then_forecast() -> None:
+def test_due_years_are_the_lifecycle_forecast_p50() -> None:
+    from koppelkans.analysis.lifecycle import forecast_from_assets
+
     frame = snapshot(
         assets=[
-            asset("POOR", install_year=2000, condition=5, condition_year=2025),
-            asset("OLD", install_year=1965),
-            asset("NEW", install_year=2015),
+            asset("POOR", install_year=1985, condition=5, condition_year=2025),
+            asset("GOOD", install_year=1985, condition=1, condition_year=2025),
+            asset("OLD", install_year=1940),
         ]
     ).assets
-    due = due_assets(frame, year_from=2026, year_to=2040)
-    assert due.set_index("asset_id")["due_year"].to_dict() == {"POOR": 2027, "OLD": 2026}
-    forecast = pd.DataFrame({"asset_id": ["NEW"], "p50": [2033]})
-    due = due_assets(frame, year_from=2026, year_to=2040, due_years=forecast)
-    assert due.set_index("asset_id").loc["NEW", ["due_year", "reason"]].tolist() == [2033, "forecast"]
+    due = due_assets(frame, year_from=2026, year_to=2100).set_index("asset_id")["due_year"]
+    expected = forecast_from_assets(frame, year=2026, horizon=1).set_index("asset_id")["p50"]
+    assert due.to_dict() == {k: max(int(v), 2026) for k, v in expected.items()}
+    assert due["POOR"] < due["GOOD"] and due["OLD"] < due["GOOD"]
+    stored = pd.DataFrame({"asset_id": ["GOOD"], "p50": [2031]})
+    due = due_assets(frame, year_from=2026, year_to=2100, due_years=stored).set_index("asset_id")
+    assert due.loc["GOOD", "due_year"] == 2031 and due.loc["GOOD", "reason"] == "forecast (stored)"
 
 
 def test_opening_a_street_in_its_dig_free_period_is_a_conflict() -> None:
@@ -157,6 +161,7 @@ def test_new_asphalt_over_a_network_falling_due_is_capital_destruction() -> None
     found = find(
         works=[work("R1", discipline="road", kind="resurface", window=(2027, 2027))],
         assets=[asset("G1", install_year=1969)],
+        due_years={"G1": 2029},
     )
     assert kinds(found.conflicts) == [("capital_destruction", (("asset", "G1"), ("work", "R1")))]
     assert list(found.conflicts["years"]) == [(2027, 2029)]

@@ -141,21 +141,32 @@ class _Context:
     area_of: pd.Series
     area_names: pd.Series
 
-    @property
-    def table(self) -> pd.DataFrame:
-        return self.interventions.set_index("key")
+    table: pd.DataFrame = field(init=False)
+    street_names: pd.Series = field(init=False)
+    labels: dict[str, dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Lookups built once: the result builders ask them for every member of every finding.
+        object.__setattr__(self, "table", self.interventions.set_index("key"))
+        object.__setattr__(self, "street_names", self.segments.set_index("id")["name"])
+        object.__setattr__(self, "labels", {language: self._labels(language) for language in ("nl", "en")})
 
     def _label(self, key: str, language: str) -> str:
-        row = self.table.loc[key]
-        years = explain.years(int(row["window_start"]), int(row["window_end"]))
-        name = explain.what(row["discipline"], language=language)
-        if row["type"] == "asset":
-            return f"{name} {row['id']} (" + ("due " if language == "en" else "aan vervanging toe in ") + f"{years})"
-        return f"{name} ({years})"
+        return self.labels[language][key]
+
+    def _labels(self, language: str) -> dict[str, str]:
+        """'riool (2028–2030)' or 'gasleiding G1 (aan vervanging toe in 2029)' for every intervention."""
+        table = self.interventions
+        spans = [explain.years(int(a), int(b)) for a, b in zip(table["window_start"], table["window_end"], strict=True)]
+        names = [explain.what(d, language=language) for d in table["discipline"]]
+        due = "due " if language == "en" else "aan vervanging toe in "
+        return {
+            key: f"{name} {id_} ({due}{span})" if kind == "asset" else f"{name} ({span})"
+            for key, kind, id_, name, span in zip(table["key"], table["type"], table["id"], names, spans, strict=True)
+        }
 
     def _street_names(self, segment_ids: tuple[str, ...]) -> str:
-        names = self.segments.set_index("id")["name"]
-        return explain.streets([names.get(s) for s in segment_ids])
+        return explain.streets([self.street_names.get(s) for s in segment_ids])
 
     def _segment_geometry(self, segment_ids: list[tuple[str, ...]]) -> np.ndarray:
         if not segment_ids:
@@ -218,7 +229,9 @@ class _Context:
             "circularity": "circulariteit",
         }
         for match in scope.itertuples(index=False):
-            keys = (match.key, f"task:{match.task_id}")
+            keys = (*match.keys, f"task:{match.task_id}")
+            subject_nl = self._label(match.keys[0], "nl") if len(match.keys) == 1 else self._group_label(match, "nl")
+            subject_en = self._label(match.keys[0], "en") if len(match.keys) == 1 else self._group_label(match, "en")
             rows.append(
                 {
                     "id": stable_id("KK", keys),
@@ -231,19 +244,26 @@ class _Context:
                     "openings_avoided": int(match.openings_avoided),
                     "nuisance_days_avoided": round(float(match.nuisance_days_avoided), 1),
                     "explanation_nl": explain.sentence(
-                        f"{self._label(match.key, 'nl')} raakt het gebied van opgave {match.task_id} "
+                        f"{subject_nl} raakt het gebied van opgave {match.task_id} "
                         f"voor {theme_nl.get(match.theme, match.theme)} (doeljaar {match.target_year}); "
                         f"de scope kan nu nog worden verbreed ({explain.euros(match.saving_eur)})."
                     ),
                     "explanation_en": explain.sentence(
-                        f"{self._label(match.key, 'en')} lies in the area of task {match.task_id} "
+                        f"{subject_en} lies in the area of task {match.task_id} "
                         f"({match.theme.replace('_', ' ')}, target year {match.target_year}); its scope can still be "
                         f"broadened ({explain.euros(match.saving_eur)})."
                     ),
                 }
             )
         frame = pd.DataFrame(rows, columns=COUPLING_COLUMNS)
-        return frame.assign(geometry=self._member_geometry([(k,) for k in scope["key"]]))
+        return frame.assign(geometry=self._member_geometry(list(scope["keys"])))
+
+    def _group_label(self, match: object, language: str) -> str:
+        """'riool: 12 delen (2027–2031)' for a party's several interventions in one task area."""
+        first = self.table.loc[match.keys[0]]  # type: ignore[attr-defined]
+        span = explain.years(int(match.window_start), int(match.window_end))  # type: ignore[attr-defined]
+        parts = "parts" if language == "en" else "delen"
+        return f"{explain.what(first['discipline'], language=language)}: {len(match.keys)} {parts} ({span})"  # type: ignore[attr-defined]
 
     def alignment_rows(self, alignment: pd.DataFrame) -> pd.DataFrame:
         rows = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from koppelkans.config import figure
 from koppelkans.domain.vocabulary import TRENCHLESS_WORK_KINDS
@@ -19,6 +20,7 @@ SURFACE_KINDS = frozenset({"resurface", "reconstruct"})
 UNDERGROUND_DISCIPLINES = frozenset(
     {"sewer", "water", "gas", "electricity_lv", "electricity_mv", "telecom", "fibre", "heat", "water_storage"}
 )
+STREET_OPENING_DISCIPLINES = UNDERGROUND_DISCIPLINES | {"road"}
 EARLY_PHASES = frozenset({"initiatief", "psu", "pve"})
 
 COLUMNS = [
@@ -77,6 +79,12 @@ def interventions_from(
     renewed = _renewed_asset_ids(active)
     pending = due[~due["asset_id"].isin(renewed)]
     owned = assets.set_index("id").loc[pending["asset_id"]]
+    # Only networks and pavements open the street when renewed; a lamp post, a tree or a manhole
+    # (points) is renewed without a trench of its own.
+    opens = owned["discipline"].isin(STREET_OPENING_DISCIPLINES).to_numpy() & ~np.isin(
+        shapely.get_type_id(np.asarray(owned.geometry.to_numpy(), dtype=object)), (0, 4)
+    )
+    pending, owned = pending[opens], owned[opens]
     from_assets = pd.DataFrame(
         {
             "type": "asset",

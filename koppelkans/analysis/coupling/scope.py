@@ -62,14 +62,28 @@ def scope_matches(
             "inside_m": inside,
         }
     )
-    return matches.sort_values(["key", "task_id"], kind="stable").reset_index(drop=True)
+    # One opportunity per party (organisation × discipline) and task: the forty pipe sections of a
+    # sewer in a gas-free neighbourhood are one scope decision, not forty.
+    matches["party"] = early["organisation"].to_numpy()[i] + "|" + early["discipline"].to_numpy()[i]
+    grouped = matches.groupby(["party", "task_id"], sort=True).agg(
+        keys=("key", lambda k: tuple(sorted(k))),
+        theme=("theme", "first"),
+        target_year=("target_year", "first"),
+        window_start=("window_start", "min"),
+        window_end=("window_end", "max"),
+        saving_eur=("saving_eur", "sum"),
+        openings_avoided=("openings_avoided", "max"),
+        nuisance_days_avoided=("nuisance_days_avoided", "max"),
+        inside_m=("inside_m", "sum"),
+    )
+    return grouped.reset_index().drop(columns="party")
 
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame(
         columns=[
-            "key",
             "task_id",
+            "keys",
             "theme",
             "target_year",
             "window_start",

@@ -11,7 +11,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from koppelkans.analysis.coupling.street import pairs_on_segments, street_cost_eur
+from koppelkans.analysis.coupling.street import main_area, pairs_on_segments, street_cost_eur
 from koppelkans.config import figure
 
 __all__ = ["trench_groups", "window_gap"]
@@ -41,17 +41,21 @@ def trench_groups(
     edges = edges[gap <= flex_years].reset_index(drop=True)
     if edges.empty:
         return _empty()
-    grouped = _groups_of(edges, table, flex_years)
-    return _with_savings(grouped, table, opening, segments)
+    grouped = _groups_of(edges, table, flex_years, main_area(opening, segments))
+    return _with_savings(grouped, table, opening, segments, flex_years)
 
 
-def _groups_of(edges: pd.DataFrame, table: pd.DataFrame, flex_years: float) -> pd.DataFrame:
+def _groups_of(edges: pd.DataFrame, table: pd.DataFrame, flex_years: float, area_of: pd.Series) -> pd.DataFrame:
     """(group, key): connected components whose windows can all meet; otherwise their pairs."""
     keys = np.unique(np.concatenate([edges["key_a"], edges["key_b"]]))
     index = pd.Series(np.arange(len(keys)), index=keys)
     a, b = index[edges["key_a"]].to_numpy(), index[edges["key_b"]].to_numpy()
     graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(len(keys), len(keys)))
     _, component = connected_components(graph, directed=False)
+    # Components are cut at neighbourhood borders: a chain of works through a whole town is not one
+    # project; within a buurt they are (the afstemming and the works plan group the same way).
+    area = pd.Series(keys).map(area_of).fillna("-").to_numpy()
+    component = pd.factorize(pd.Series(component).astype(str) + "/" + area)[0]
     nodes = pd.DataFrame({"key": keys, "component": component})
     nodes["start"] = nodes["key"].map(table["window_start"])
     nodes["end"] = nodes["key"].map(table["window_end"])
@@ -59,18 +63,19 @@ def _groups_of(edges: pd.DataFrame, table: pd.DataFrame, flex_years: float) -> p
     joint = spans["latest_start"] - spans["earliest_end"] <= flex_years
     whole = nodes[nodes["component"].map(joint)]
     whole = pd.DataFrame({"group": "c" + whole["component"].astype(str), "key": whole["key"]})
-    split_edges = edges[~pd.Series(component[a]).map(joint).to_numpy()].reset_index(drop=True)
-    pairs = pd.DataFrame(
-        {
-            "group": np.repeat("e" + split_edges.index.astype(str), 2),
-            "key": np.ravel(np.column_stack([split_edges["key_a"], split_edges["key_b"]])),
-        }
-    )
+    # A component whose windows cannot all meet (a long street where works follow each other) is
+    # cut into year slots of flex + 1 years by preferred year; each slot is a candidate group
+    # (its joint window is checked again when the savings are computed).
+    split = nodes[~nodes["component"].map(joint)].copy()
+    split["preferred"] = split["key"].map(table["preferred"])
+    first = split.groupby("component")["preferred"].transform("min")
+    slot = (split["preferred"] - first) // (int(flex_years) + 1)
+    pairs = pd.DataFrame({"group": "c" + split["component"].astype(str) + "s" + slot.astype(str), "key": split["key"]})
     return pd.concat([whole, pairs], ignore_index=True)
 
 
 def _with_savings(
-    groups: pd.DataFrame, table: pd.DataFrame, members: pd.DataFrame, segments: pd.DataFrame
+    groups: pd.DataFrame, table: pd.DataFrame, members: pd.DataFrame, segments: pd.DataFrame, flex_years: float
 ) -> pd.DataFrame:
     """Savings per group: street cost and set-up avoided, openings and nuisance days avoided."""
     rows = groups.assign(
