@@ -21,7 +21,7 @@ from koppelkans.domain.snapshot import RegisterSnapshot
 from koppelkans.domain.validation import validate_records
 from koppelkans.errors import Problem, ValidationFailed
 from koppelkans.io.exchange import read_table, write_table
-from koppelkans.store import Repository
+from koppelkans.store import Repository, Writer
 
 __all__ = ["LINKED_KINDS", "ImportReport", "export_file", "import_file", "import_records", "register_summary"]
 
@@ -103,8 +103,12 @@ def import_records(
     settings: Settings | None = None,
     today: date | None = None,
     step: Step = _no_step,
+    guard: Callable[[Writer], None] | None = None,
 ) -> ImportReport:
-    """Validate raw records, link them to segments and store them in one transaction."""
+    """Validate raw records, link them to segments and store them in one transaction.
+
+    `guard` runs first inside that transaction (e.g. an ETag check on the locked record) and may refuse it.
+    """
     settings = settings or Settings()
     step(f"checking {len(raw):,} {kind}")
     store.require_current_schema()
@@ -118,6 +122,8 @@ def import_records(
     if not dry_run:
         step(f"storing {len(records):,} {kind}")
         with store.transaction() as tx:
+            if guard is not None:
+                guard(tx)
             tx.insert(kind, records, replace=replace)
             for linked_kind, kind_links in links.items():
                 ids = None if linked_kind != kind else list(records[kind_spec(kind).key])

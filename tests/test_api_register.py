@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from pyproj import Transformer
 
+from koppelkans.api.errors import PreconditionFailed
 from koppelkans.domain.records import KINDS
 
 if TYPE_CHECKING:
@@ -224,6 +225,28 @@ def test_a_change_needs_the_current_etag(api: ApiServer) -> None:
     assert_error(api.client.delete("/api/works/GM0153-RIO:W1"), 428, "precondition_required")
     assert register_state(api) == before
     assert api.store.read("works", ids=["GM0153-RIO:W1"])["cost_eur"].iloc[0] == 180000
+
+
+def test_the_version_check_holds_inside_the_write_transaction(api: ApiServer) -> None:
+    """A writer in another process (a second worker, a CLI import) changes W1 after our If-Match check:
+    the write transaction re-reads W1 under its lock and refuses, leaving the other change in place."""
+    from koppelkans.api.records import unchanged_since
+    from koppelkans.register import import_records
+
+    version = api.store.read("works", ids=["GM0153-RIO:W1"])
+    other = api.client.get("/api/works/GM0153-RIO:W1")
+    changed = api.client.patch(
+        "/api/works/GM0153-RIO:W1", json={"cost_eur": 222000}, headers={"If-Match": other.headers["etag"]}
+    )
+    assert changed.status_code == 200, changed.text
+    ours = version.drop(columns="geometry").assign(cost_eur=1.0, geometry=version.geometry.to_wkt())
+    before = register_state(api)
+    with pytest.raises(PreconditionFailed, match="changed while your change was being stored"):
+        import_records(
+            api.store, "works", ours, source_crs="EPSG:28992", replace=True, guard=unchanged_since(version, "works")
+        )
+    assert register_state(api) == before
+    assert api.store.read("works", ids=["GM0153-RIO:W1"])["cost_eur"].iloc[0] == 222000
 
 
 # -- bad input: 4xx in the one shape, nothing stored --------------------------------------------

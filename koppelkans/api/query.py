@@ -42,11 +42,6 @@ def read_page(
 ) -> tuple[pd.DataFrame, int]:
     """One page of the selected records (in insertion order) and how many are selected in all."""
     options = _options(selection)
-    if selection.intersects is not None and not _exact_spatial_index(store):
-        # The GeoPackage provider tests intersection in Python after its RTree prefilter, so its
-        # `read(limit=…)` and `count` would each read every candidate: one read serves both.
-        frame = store.read(kind, **options)
-        return frame.iloc[offset : offset + limit].reset_index(drop=True), len(frame)
     return store.read(kind, **options, limit=limit, offset=offset), store.count(kind, **options)
 
 
@@ -79,12 +74,6 @@ def with_area(store: Repository, kind: str, selection: Selection, area: str) -> 
 
 
 # -- steps -------------------------------------------------------------------------------------
-def _exact_spatial_index(store: Repository) -> bool:
-    """Whether the store answers `intersects` exactly in the database (PostGIS), not after a bbox prefilter."""
-    engine = getattr(store, "engine", None)
-    return engine is not None and engine.dialect.name == "postgresql"
-
-
 def _options(selection: Selection) -> dict[str, Any]:
     return {"intersects": selection.intersects, "where": dict(selection.where) or None, "years": selection.years}
 

@@ -4,6 +4,7 @@ import use case (validation, references, CRS, segment links; all-or-nothing) and
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -18,9 +19,9 @@ from koppelkans.config import Settings
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.errors import NotFound, Problem, ValidationFailed
 from koppelkans.register import import_records
-from koppelkans.store import Repository
+from koppelkans.store import Repository, Writer
 
-__all__ = ["create_record", "delete_record", "patch_record", "read_record", "replace_record"]
+__all__ = ["create_record", "delete_record", "patch_record", "read_record", "replace_record", "unchanged_since"]
 
 
 def read_record(store: Repository, kind: str, key: str) -> pd.DataFrame:
@@ -63,8 +64,8 @@ def replace_record(
         problem = Problem(kind=kind, record=key, field=spec.key, reason=f"must be {key!r}, the id in the path")
         raise ValidationFailed([problem])
     with lock:
-        _check_version(store, kind, key, if_match)
-        _store_row(store, kind, values, crs=crs, settings=settings, replace=True)
+        current = _check_version(store, kind, key, if_match)
+        _store_row(store, kind, values, crs=crs, settings=settings, replace=True, unchanged=current)
     return read_record(store, kind, key)
 
 
@@ -92,16 +93,17 @@ def patch_record(
             if "geometry" in changes:
                 source = crs
         values.update(changes)
-        _store_row(store, kind, values, crs=source, settings=settings, replace=True)
+        _store_row(store, kind, values, crs=source, settings=settings, replace=True, unchanged=current)
     return read_record(store, kind, key)
 
 
 def delete_record(store: Repository, kind: str, key: str, *, if_match: str | None, lock: threading.Lock) -> None:
     """Delete a record that nothing refers to any more."""
     with lock:
-        _check_version(store, kind, key, if_match)
+        current = _check_version(store, kind, key, if_match)
         _refuse_if_in_use(store, kind, key)
         with store.transaction() as tx:
+            unchanged_since(current, kind)(tx)
             tx.delete(kind, [key])
 
 
@@ -129,11 +131,41 @@ def _shape(kind: str, values: dict[str, Any]) -> Any:
 
 
 def _store_row(
-    store: Repository, kind: str, values: dict[str, Any], *, crs: str, settings: Settings, replace: bool
+    store: Repository,
+    kind: str,
+    values: dict[str, Any],
+    *,
+    crs: str,
+    settings: Settings,
+    replace: bool,
+    unchanged: pd.DataFrame | None = None,
 ) -> None:
-    """Validate and store one record through the import use case (all-or-nothing)."""
+    """Validate and store one record through the import use case (all-or-nothing); with `unchanged`, only
+    if the stored record is still that version when the write transaction holds it."""
     raw = pd.DataFrame([values])
-    import_records(store, kind, raw, source_crs=proj_name(crs), source="api", replace=replace, settings=settings)
+    guard = None if unchanged is None else unchanged_since(unchanged, kind)
+    import_records(
+        store, kind, raw, source_crs=proj_name(crs), source="api", replace=replace, settings=settings, guard=guard
+    )
+
+
+def unchanged_since(version: pd.DataFrame, kind: str) -> Callable[[Writer], None]:
+    """A guard for the write transaction: PreconditionFailed if the record is no longer this version.
+
+    The If-Match check before it answers the client quickly; this one, on the record locked in the
+    transaction, makes it hold against writers in other processes (uvicorn workers, a CLI import).
+    """
+    key = str(version[kind_spec(kind).key].iloc[0])
+    expected = etag_of(version, kind)
+
+    def guard(tx: Writer) -> None:
+        now = tx.read_for_update(kind, [key])
+        if now.empty or etag_of(now, kind) != expected:
+            raise PreconditionFailed(
+                f"{kind} {key!r} was changed while your change was being stored; GET it again and reapply", record=key
+            )
+
+    return guard
 
 
 def _check_version(store: Repository, kind: str, key: str, if_match: str | None) -> pd.DataFrame:

@@ -10,10 +10,12 @@ from koppelkans.cli import (
     bench_demo,
     bench_forecast,
     bench_imkl,
+    bench_plan,
     couplings,
     demo,
     formats,
     lifecycle,
+    plan,
     register,
     serve,
 )
@@ -49,8 +51,10 @@ lifecycle.add_commands(app)
 demo.add_commands(app)
 formats.add_commands(app)
 serve.add_commands(app)
+plan.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)
 bench.app.command("import-imkl")(bench_imkl.bench_import_imkl)
+bench.app.command("plan")(bench_plan.bench_plan)
 app.add_typer(bench.app, name="bench")

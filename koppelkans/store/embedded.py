@@ -39,6 +39,10 @@ class GeoPackageRepository(SqlRepository):
         ).bindparams(minx=float(minx), miny=float(miny), maxx=float(maxx), maxy=float(maxy))
         return table_named(table_name).c.fid.in_(candidates.columns(id=Integer)), True
 
+    def _lock_for_update(self, conn: Connection, kind: str) -> None:
+        """SQLite has no row locks: a no-change write takes the database's write lock for this transaction."""
+        conn.exec_driver_sql("UPDATE gpkg_contents SET last_change = last_change WHERE table_name = ?", (kind,))
+
     def _decode(self, values: list[Any]) -> np.ndarray:
         return geopackage.geometries_from_blobs(values)
 

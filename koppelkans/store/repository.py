@@ -30,7 +30,7 @@ from koppelkans.config import CRS
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
-from koppelkans.store.schema import FINDINGS, GEOMETRY_COLUMN, LINKS, TABLES
+from koppelkans.store.schema import FINDINGS, GEOMETRY_COLUMN, LINKS, PLANS, TABLES
 
 __all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer"]
 
@@ -48,6 +48,10 @@ class Writer(Protocol):
     def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None: ...
 
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int: ...
+
+    def keep_plan(self, plan: Mapping[str, Any]) -> None: ...
+
+    def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame: ...
 
 
 class Repository(Protocol):
@@ -94,6 +98,10 @@ class Repository(Protocol):
 
     def read_findings(self, table: str) -> pd.DataFrame: ...
 
+    def read_plan(self, scenario: str) -> dict[str, Any] | None: ...
+
+    def plans(self) -> pd.DataFrame: ...
+
     def transaction(self) -> Any: ...
 
     def close(self) -> None: ...
@@ -114,6 +122,12 @@ class SqlRepository(ABC):
     def _spatial_clause(self, table_name: str, geometry: shapely.Geometry) -> tuple[Any, bool]:
         """A WHERE clause selecting rows whose geometry may intersect `geometry`, and whether an
         exact test in Python must follow (True when the clause only compares bounding boxes)."""
+
+    def _lock_for_update(self, conn: Connection, kind: str) -> None:
+        """Hold the write lock before reading rows that a write in the same transaction depends on.
+
+        PostgreSQL locks the rows themselves (SELECT … FOR UPDATE); providers without row locks override this.
+        """
 
     @abstractmethod
     def _decode(self, values: list[Any]) -> np.ndarray:
@@ -184,27 +198,65 @@ class SqlRepository(ABC):
         if spec.spatial:
             columns.append(self._geometry_select(kind).label(GEOMETRY_COLUMN))
         query = select(*columns).where(*_conditions(kind, where=where, years=years)).order_by(table.c.fid)
-        exact_in_python = False
+        key_column, keys = table.c[spec.key], None if ids is None else list(ids)
         if intersects is not None and spec.spatial:
             clause, exact_in_python = self._spatial_clause(kind, intersects)
-            query = query.where(clause)
-        if not exact_in_python and (limit is not None or offset):
+            if exact_in_python:
+                # Exact test on fid + geometry of the index's candidates only; then read just the page.
+                fids = self._intersecting_fids(kind, intersects, where=where, years=years, ids=ids)
+                key_column, keys = table.c.fid, fids[offset : None if limit is None else offset + limit]
+                limit, offset = None, 0
+            else:
+                query = query.where(clause)
+        if limit is not None or offset:
             query = query.limit(limit).offset(offset)
+        with self.engine.connect() as conn:
+            return self._records(conn, kind, query, key_column, keys)
+
+    def _records(
+        self, conn: Connection, kind: str, query: Any, key_column: Any, keys: list[Any] | None
+    ) -> pd.DataFrame:
+        """Run a select of a kind's columns (for these keys, in chunks) and make canonical records of the rows."""
+        spec = kind_spec(kind)
+        if keys is None:
+            rows = conn.execute(query).all()
+        else:
+            rows = []
+            for chunk in _chunks(keys):
+                rows += conn.execute(query.where(key_column.in_(chunk))).all()
+        names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
+        raw = pd.DataFrame.from_records(rows, columns=names)
+        return _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
+
+    def _intersecting_fids(
+        self,
+        kind: str,
+        intersects: shapely.Geometry,
+        *,
+        where: Mapping[str, Any] | None,
+        years: tuple[int, int] | None,
+        ids: Sequence[str] | None = None,
+    ) -> list[int]:
+        """Row ids (in order) whose geometry intersects exactly, for a provider whose index only compares boxes."""
+        table = TABLES[kind]
+        clause, _ = self._spatial_clause(kind, intersects)
+        query = (
+            select(table.c.fid, self._geometry_select(kind))
+            .where(clause, *_conditions(kind, where=where, years=years))
+            .order_by(table.c.fid)
+        )
+        rows = []
         with self.engine.connect() as conn:
             if ids is None:
                 rows = conn.execute(query).all()
             else:
-                rows = []
                 for chunk in _chunks(list(ids)):
-                    rows += conn.execute(query.where(table.c[spec.key].in_(chunk))).all()
-        names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
-        raw = pd.DataFrame.from_records(rows, columns=names)
-        frame = _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
-        if exact_in_python:
-            frame = frame[shapely.intersects(np.asarray(frame.geometry.to_numpy(), dtype=object), intersects)]
-            stop = None if limit is None else offset + limit
-            frame = frame.iloc[offset:stop].reset_index(drop=True)
-        return frame
+                    rows += conn.execute(query.where(table.c[kind_spec(kind).key].in_(chunk))).all()
+        if not rows:
+            return []
+        fids, blobs = zip(*sorted(rows, key=lambda row: row[0]), strict=True)
+        hit = shapely.intersects(self._decode(list(blobs)), intersects)
+        return [int(f) for f in np.asarray(fids)[hit]]
 
     def keys(self, kind: str) -> frozenset[str]:
         spec = kind_spec(kind)
@@ -228,7 +280,7 @@ class SqlRepository(ABC):
         if intersects is not None and kind_spec(kind).spatial:
             clause, exact_in_python = self._spatial_clause(kind, intersects)
             if exact_in_python:
-                return len(self.read(kind, intersects=intersects, where=where, years=years))
+                return len(self._intersecting_fids(kind, intersects, where=where, years=years))
             query = query.where(clause)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
@@ -266,6 +318,19 @@ class SqlRepository(ABC):
         geoms = self._decode(list(raw.pop(GEOMETRY_COLUMN)))
         return gpd.GeoDataFrame(raw, geometry=gpd.GeoSeries(geoms, crs=CRS), crs=CRS)
 
+    def read_plan(self, scenario: str) -> dict[str, Any] | None:
+        """The plan kept for a scenario (the JSON of `koppelkans plan`), or None."""
+        with self.engine.connect() as conn:
+            payload = conn.execute(select(PLANS.c.payload).where(PLANS.c.scenario == scenario)).scalar()
+        return None if payload is None else json.loads(payload)
+
+    def plans(self) -> pd.DataFrame:
+        """The kept plans, one row per scenario, without their payloads (a listing)."""
+        columns = [c for c in PLANS.c if c.name not in ("fid", "payload")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*columns).order_by(PLANS.c.scenario)).all()
+        return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+
     # -- writing -------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[_SqlWriter]:
@@ -286,6 +351,19 @@ class _SqlWriter:
     def __init__(self, repository: SqlRepository, conn: Connection) -> None:
         self.repository = repository
         self.conn = conn
+
+    def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame:
+        """These records as they are now, locked until the transaction ends: a check on them (an ETag) holds
+        for the write that follows, whichever process or server writes at the same time."""
+        repository, spec, table = self.repository, kind_spec(kind), TABLES[kind]
+        repository._lock_for_update(self.conn, kind)
+        columns = [table.c[name] for name in (*spec.column_names, "attributes")]
+        if spec.spatial:
+            columns.append(repository._geometry_select(kind).label(GEOMETRY_COLUMN))
+        query = select(*columns).order_by(table.c.fid)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=table)
+        return repository._records(self.conn, kind, query, table.c[spec.key], list(ids))
 
     def insert(self, kind: str, records: pd.DataFrame, *, replace: bool = False) -> int:
         """Insert canonical records; with `replace`, records with the same key are replaced."""
@@ -322,6 +400,22 @@ class _SqlWriter:
                 self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         if len(links):
             self.repository._bulk_insert(self.conn, LINKS.name, links.assign(kind=kind)[list(LINK_COLUMNS)], None)
+
+    def keep_plan(self, plan: Mapping[str, Any]) -> None:
+        """Keep a plan under its scenario name, replacing the one kept before under that name."""
+        horizon = plan.get("horizon") or [None, None]
+        self.conn.execute(delete(PLANS).where(PLANS.c.scenario == plan["scenario"]))
+        self.conn.execute(
+            PLANS.insert().values(
+                scenario=plan["scenario"],
+                created_at=str(plan.get("created_at") or pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")),
+                horizon_from=horizon[0],
+                horizon_to=horizon[1],
+                objective_eur=plan.get("objective"),
+                gap=plan.get("gap"),
+                payload=json.dumps(plan, ensure_ascii=False, default=str),
+            )
+        )
 
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
@@ -387,7 +481,7 @@ def db_rows(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
     return list(values.where(values.notna(), None).itertuples(index=False, name=None))
 
 
-def _chunks(values: list[str]) -> Iterator[list[str]]:
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 

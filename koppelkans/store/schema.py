@@ -141,6 +141,22 @@ CONFLICTS = _findings_table(
 FINDINGS: dict[str, Table] = {t.name: t for t in (DUE_YEARS, COUPLINGS, CONFLICTS)}
 """Tables the analyses write (due years, couplings, conflicts); read and replaced whole."""
 
+PLANS = Table(
+    "plans",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("scenario", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("horizon_from", Integer),
+    Column("horizon_to", Integer),
+    Column("objective_eur", Float),
+    Column("gap", Float),
+    Column("payload", Text, nullable=False),
+    UniqueConstraint("scenario", name="uq_plans_scenario"),
+    sqlite_autoincrement=True,
+)
+"""Works plans kept per named scenario (the JSON of `koppelkans plan`), so scenarios can be compared."""
+
 
 def table_named(name: str) -> Table:
     """Any table of the store by name (register kinds, links, findings)."""
