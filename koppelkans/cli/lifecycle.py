@@ -28,25 +28,17 @@ from koppelkans.analysis.lifecycle import (
     ANY,
     MIN_EVENTS,
     SurvivalTable,
-    due_year_findings,
-    financial_plan_from_forecast,
     fits_from_assets,
-    forecast_from_assets,
     lifecycle_figure,
-    material_codes,
     plan_totals,
-    replacement_costs_of,
 )
 from koppelkans.cli.shell import context_of, emit_json, fail, steps
-from koppelkans.domain.vocabulary import Discipline
 from koppelkans.errors import InputError, KoppelkansError, NotFound
-from koppelkans.store import Repository
+from koppelkans.lifecycle import assets_of, forecast_as_json, forecast_register, read_models, selected
 
 __all__ = ["add_commands", "lifecycle_app"]
 
 lifecycle_app = typer.Typer(help="Survival models of the assets: fit them to the register.", no_args_is_help=True)
-
-RENEWAL_RATE_YEARS = 10
 
 
 def forecast(
@@ -66,39 +58,29 @@ def forecast(
     """
     try:
         first = from_year or datetime.date.today().year
-        last = to_year or first + 29
-        if last < first:
-            raise InputError(f"--to {last} lies before --from {first}", field="to")
         store = context_of(ctx).store()
         with steps(5, quiet=as_json) as step:
-            step("reading assets")
-            assets = _assets_of(store)
-            shown = _selected(assets, org=org, discipline=discipline)
-            table = _survival_table(models)
-            step(f"forecasting {len(assets):,} assets")
-            result = forecast_from_assets(assets, year=first, horizon=last - first + 1, models=table)
-            step("storing due years")
-            with store.transaction() as tx:
-                stored = tx.replace_findings("due_years", due_year_findings(result, year=first))
-            step("summing the financial plan")
-            costs = replacement_costs_of(assets)
-            plan = financial_plan_from_forecast(
-                result[shown].reset_index(drop=True),
-                costs=costs["replacement_cost_eur"].to_numpy()[shown],
-                length_m=costs["length_m"].to_numpy()[shown],
+            run = forecast_register(
+                store,
+                first=first,
+                last=to_year or first + 29,
+                org=org,
+                discipline=discipline,
+                models=read_models(models),
+                step=step,
             )
             step("writing")
-            summary = _summary(result, shown, costs, plan, first=first, last=last, stored=stored)
             if xlsx is not None:
-                _write_xlsx(xlsx, plan, result[shown], costs[shown])
+                _write_xlsx(xlsx, run.plan, run.result[run.shown], run.costs[run.shown])
             if plot is not None:
-                _draw_plot(plot, plan, title=_plot_title(first, last, org=org, discipline=discipline))
+                title = _plot_title(run.summary["from"], run.summary["to"], org=org, discipline=discipline)
+                _draw_plot(plot, run.plan, title=title)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     if as_json:
-        emit_json({**summary, "plan": _records(plan), "totals": _records(plan_totals(plan))})
+        emit_json(forecast_as_json(run))
         return
-    _print_plan(plan, summary)
+    _print_plan(run.plan, run.summary)
     if xlsx is not None:
         typer.echo(f"wrote {xlsx}")
     if plot is not None:
@@ -121,8 +103,8 @@ def fit(
         store = context_of(ctx).store()
         with steps(2, quiet=as_json) as step:
             step("reading assets and works")
-            assets = _assets_of(store)
-            assets = assets[_selected(assets, org=org, discipline=discipline, material=material)]
+            assets = assets_of(store)
+            assets = assets[selected(assets, org=org, discipline=discipline, material=material)]
             if assets.empty:
                 raise NotFound("no assets match the filters", field="discipline" if discipline else "material")
             step(f"fitting {len(assets):,} assets")
@@ -147,91 +129,7 @@ def add_commands(app: typer.Typer) -> None:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _assets_of(store: Repository) -> pd.DataFrame:
-    store.require_current_schema()
-    assets = store.read("assets")
-    if assets.empty:
-        raise InputError("the store holds no assets; import some first (koppelkans import assets FILE)")
-    return assets
-
-
-def _survival_table(path: Path | None) -> SurvivalTable:
-    """The default models, with those of a --models file (CSV or JSON) replacing or adding to them."""
-    table = SurvivalTable.defaults()
-    if path is None:
-        return table
-    if not path.exists():
-        raise InputError(f"models file {path} does not exist", field="models")
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise InputError(f"models file {path} is not valid JSON: {exc}", field="models") from None
-        rows = data.get("models", []) if isinstance(data, dict) else data
-        frame = pd.DataFrame(rows)
-    elif path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype=object, keep_default_na=False)
-    else:
-        raise InputError(f"models file {path}: expected .csv or .json", field="models")
-    return table.with_overrides(SurvivalTable.from_frame(frame))
-
-
-def _selected(
-    frame: pd.DataFrame, *, org: str | None, discipline: str | None, material: str | None = None
-) -> np.ndarray:
-    """Rows matching the filters; an unknown discipline or an organisation without assets is an error."""
-    keep = np.ones(len(frame), dtype=bool)
-    if discipline is not None:
-        if discipline not in Discipline.codes():
-            raise InputError(
-                f"unknown discipline {discipline!r}; expected one of {', '.join(Discipline.codes())}",
-                field="discipline",
-            )
-        keep &= (frame["discipline"] == discipline).to_numpy()
-    if org is not None:
-        mine = (frame["organisation"] == org).to_numpy()
-        if not mine.any():
-            raise NotFound(f"organisation {org} has no assets in the store", record=org, field="organisation")
-        keep &= mine
-    if material is not None:
-        wanted = material_codes([material])[0]
-        keep &= material_codes(frame["material"]) == wanted
-    return keep
-
-
 # -- the forecast's outputs -----------------------------------------------------------------------
-def _summary(
-    result: pd.DataFrame,
-    shown: np.ndarray,
-    costs: pd.DataFrame,
-    plan: pd.DataFrame,
-    *,
-    first: int,
-    last: int,
-    stored: int,
-) -> dict[str, Any]:
-    chosen = result[shown]
-    summary: dict[str, Any] = {
-        "from": first,
-        "to": last,
-        "assets": int(shown.sum()),
-        "due_years_stored": stored,
-        "overdue": int(chosen["overdue"].sum()),
-        "due_by_p50_within_plan": int((chosen["p50"] <= last).sum()),
-        "assets_without_cost": int((costs["cost_source"].to_numpy()[shown] == "none").sum()),
-        "expected_total_eur": float(plan["expected_eur"].sum()),
-    }
-    sewer = plan[(plan["discipline"] == "sewer") & (plan["year"] < first + RENEWAL_RATE_YEARS)]
-    if not sewer.empty:
-        per_year = sewer.groupby("year")[["expected_length_m", "length_m"]].sum()
-        if (per_year["length_m"] > 0).all():
-            summary["sewer_renewal_rate_pct"] = float(
-                (per_year["expected_length_m"] / per_year["length_m"]).mean() * 100
-            )
-            summary["sewer_renewal_rate_years"] = [int(per_year.index.min()), int(per_year.index.max())]
-    return summary
-
-
 def _print_plan(plan: pd.DataFrame, summary: dict[str, Any]) -> None:
     out = Console()
     by_discipline = plan.pivot_table(index="year", columns="discipline", values="expected_eur", aggfunc="sum")

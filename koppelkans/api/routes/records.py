@@ -29,7 +29,9 @@ __all__ = ["add_record_routes", "list_page"]
 IfMatch = Annotated[
     str | None, Header(description="the ETag from GET; required to change or delete (428 without, 412 when stale)")
 ]
-RecordId = Annotated[str, Path(description="the record's id (its code for organisations and areas)")]
+RecordId = Annotated[
+    str, Path(pattern=r"^[^\x00]+$", description="the record's id (its code for organisations and areas)")
+]
 
 
 _CONFLICT = {409: documented_error("The id is taken, or the record is still in use")}
