@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -273,6 +274,32 @@ def test_filtered_reads_use_the_spatial_index_and_paginate(store: SqlRepository)
     assert list(works["id"]) == ["VITENS:W3"]
     assert store.count("works", where={"status": "idea"}) == 3
     assert list(store.read("tasks", years=(2031, 2040))["id"]) == ["GM0153:T2"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    x=st.floats(257_300, 257_900),
+    y=st.floats(472_400, 472_800),
+    size=st.floats(0.5, 300),
+    turn=st.floats(0, 90),
+    status=st.sampled_from([None, ["idea", "planned"]]),
+)
+def test_spatial_reads_equal_an_exact_test_on_every_record(
+    store: SqlRepository, x: float, y: float, size: float, turn: float, status: list[str] | None
+) -> None:
+    """Any (turned) window: the index path returns exactly the records whose geometry meets it, in order."""
+    if store.count("segments") == 0:
+        load_roombeek(store)
+    window = shapely.affinity.rotate(shapely.box(x, y, x + size, y + size / 2), turn)
+    for kind in ("segments", "assets", "works"):
+        where = {"status": status} if status and kind == "works" else None
+        everything = store.read(kind, where=where)
+        expected = list(everything.loc[shapely.intersects(everything.geometry.to_numpy(), window), "id"])
+        assert list(store.read(kind, intersects=window, where=where)["id"]) == expected
+        assert store.count(kind, intersects=window, where=where) == len(expected)
+        assert list(store.read(kind, intersects=window, where=where, limit=2, offset=1)["id"]) == expected[1:3]
+        page, total = store.page(kind, intersects=window, where=where, limit=2, offset=1)
+        assert list(page["id"]) == expected[1:3] and total == len(expected)
 
 
 def test_gdal_edits_keep_the_geopackage_index_in_step(tmp_path) -> None:

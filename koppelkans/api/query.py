@@ -41,8 +41,7 @@ def read_page(
     store: Repository, kind: str, selection: Selection, *, limit: int, offset: int
 ) -> tuple[pd.DataFrame, int]:
     """One page of the selected records (in insertion order) and how many are selected in all."""
-    options = _options(selection)
-    return store.read(kind, **options, limit=limit, offset=offset), store.count(kind, **options)
+    return store.page(kind, **_options(selection), limit=limit, offset=offset)
 
 
 def read_selection(store: Repository, kind: str, selection: Selection) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,6 +77,17 @@ class Repository(Protocol):
         offset: int = 0,
     ) -> pd.DataFrame: ...
 
+    def page(
+        self,
+        kind: str,
+        *,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[pd.DataFrame, int]: ...
+
     def keys(self, kind: str) -> frozenset[str]: ...
 
     def known(self) -> Known: ...
@@ -91,6 +102,12 @@ class Repository(Protocol):
     ) -> int: ...
 
     def counts_by(self, kind: str, column: str) -> dict[str, int]: ...
+
+    def grouped_counts(self, kind: str, columns: Sequence[str]) -> dict[tuple[str | None, ...], int]: ...
+
+    def existing(self, kind: str, keys: Iterable[str]) -> frozenset[str]: ...
+
+    def count_unlinked(self, kind: str) -> int: ...
 
     def extent(self, kind: str) -> tuple[float, float, float, float] | None: ...
 
@@ -197,21 +214,45 @@ class SqlRepository(ABC):
         columns = [table.c[name] for name in (*spec.column_names, "attributes")]
         if spec.spatial:
             columns.append(self._geometry_select(kind).label(GEOMETRY_COLUMN))
-        query = select(*columns).where(*_conditions(kind, where=where, years=years)).order_by(table.c.fid)
+        query = select(*columns).where(*conditions_for(kind, where=where, years=years)).order_by(table.c.fid)
         key_column, keys = table.c[spec.key], None if ids is None else list(ids)
         if intersects is not None and spec.spatial:
             clause, exact_in_python = self._spatial_clause(kind, intersects)
             if exact_in_python:
                 # Exact test on fid + geometry of the index's candidates only; then read just the page.
                 fids = self._intersecting_fids(kind, intersects, where=where, years=years, ids=ids)
-                key_column, keys = table.c.fid, fids[offset : None if limit is None else offset + limit]
-                limit, offset = None, 0
-            else:
-                query = query.where(clause)
+                return self._read_rows(kind, fids[offset : None if limit is None else offset + limit])
+            query = query.where(clause)
         if limit is not None or offset:
             query = query.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return self._records(conn, kind, query, key_column, keys)
+
+    def page(
+        self,
+        kind: str,
+        *,
+        intersects: shapely.Geometry | None = None,
+        where: Mapping[str, Any] | None = None,
+        years: tuple[int, int] | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of `read` and how many records the filters select in all (one exact spatial pass)."""
+        if intersects is not None and kind_spec(kind).spatial and self._spatial_clause(kind, intersects)[1]:
+            fids = self._intersecting_fids(kind, intersects, where=where, years=years)
+            return self._read_rows(kind, fids[offset : offset + limit]), len(fids)
+        options = {"intersects": intersects, "where": where, "years": years}
+        return self.read(kind, **options, limit=limit, offset=offset), self.count(kind, **options)
+
+    def _read_rows(self, kind: str, fids: list[int]) -> pd.DataFrame:
+        """The records with these row ids, in row order."""
+        spec, table = kind_spec(kind), TABLES[kind]
+        columns = [table.c[name] for name in (*spec.column_names, "attributes")]
+        if spec.spatial:
+            columns.append(self._geometry_select(kind).label(GEOMETRY_COLUMN))
+        with self.engine.connect() as conn:
+            return self._records(conn, kind, select(*columns).order_by(table.c.fid), table.c.fid, fids)
 
     def _records(
         self, conn: Connection, kind: str, query: Any, key_column: Any, keys: list[Any] | None
@@ -222,7 +263,7 @@ class SqlRepository(ABC):
             rows = conn.execute(query).all()
         else:
             rows = []
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 rows += conn.execute(query.where(key_column.in_(chunk))).all()
         names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
         raw = pd.DataFrame.from_records(rows, columns=names)
@@ -242,7 +283,7 @@ class SqlRepository(ABC):
         clause, _ = self._spatial_clause(kind, intersects)
         query = (
             select(table.c.fid, self._geometry_select(kind))
-            .where(clause, *_conditions(kind, where=where, years=years))
+            .where(clause, *conditions_for(kind, where=where, years=years))
             .order_by(table.c.fid)
         )
         rows = []
@@ -250,11 +291,11 @@ class SqlRepository(ABC):
             if ids is None:
                 rows = conn.execute(query).all()
             else:
-                for chunk in _chunks(list(ids)):
+                for chunk in chunks(list(ids)):
                     rows += conn.execute(query.where(table.c[kind_spec(kind).key].in_(chunk))).all()
         if not rows:
             return []
-        fids, blobs = zip(*sorted(rows, key=lambda row: row[0]), strict=True)
+        fids, blobs = zip(*(rows if ids is None else sorted(rows, key=lambda row: row[0])), strict=True)
         hit = shapely.intersects(self._decode(list(blobs)), intersects)
         return [int(f) for f in np.asarray(fids)[hit]]
 
@@ -276,7 +317,7 @@ class SqlRepository(ABC):
     ) -> int:
         """How many records `read` with the same filters returns (without limit)."""
         table = TABLES[kind_spec(kind).name]
-        query = select(func.count()).select_from(table).where(*_conditions(kind, where=where, years=years))
+        query = select(func.count()).select_from(table).where(*conditions_for(kind, where=where, years=years))
         if intersects is not None and kind_spec(kind).spatial:
             clause, exact_in_python = self._spatial_clause(kind, intersects)
             if exact_in_python:
@@ -290,6 +331,32 @@ class SqlRepository(ABC):
         query = select(table.c[column], func.count()).group_by(table.c[column]).order_by(table.c[column])
         with self.engine.connect() as conn:
             return {str(key): int(n) for key, n in conn.execute(query).all()}
+
+    def grouped_counts(self, kind: str, columns: Sequence[str]) -> dict[tuple[str | None, ...], int]:
+        """How many records share each combination of values of `columns` (e.g. organisation, discipline)."""
+        table = TABLES[kind_spec(kind).name]
+        keys = [table.c[name] for name in columns]
+        query = select(*keys, func.count()).group_by(*keys).order_by(*keys)
+        with self.engine.connect() as conn:
+            return {tuple(row[:-1]): int(row[-1]) for row in conn.execute(query).all()}
+
+    def existing(self, kind: str, keys: Iterable[str]) -> frozenset[str]:
+        """Which of `keys` the store holds: what a duplicate or reference check needs, without reading every key."""
+        column = TABLES[kind_spec(kind).name].c[kind_spec(kind).key]
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(keys))):
+                found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+        return frozenset(found)
+
+    def count_unlinked(self, kind: str) -> int:
+        """How many records of a kind lie on no street segment: an anti-join on the segment links."""
+        spec = kind_spec(kind)
+        table = TABLES[spec.name]
+        linked = select(LINKS.c.fid).where(LINKS.c.kind == spec.name, LINKS.c.record_id == table.c[spec.key])
+        query = select(func.count()).select_from(table).where(~linked.exists())
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def links(self, kind: str | None = None) -> pd.DataFrame:
         """The segment links (kind, record_id, segment_id, overlap_m), of one kind or all."""
@@ -386,7 +453,7 @@ class _SqlWriter:
         spec = kind_spec(kind)
         table = TABLES[kind]
         removed = 0
-        for chunk in _chunks(list(ids)):
+        for chunk in chunks(list(ids)):
             removed += self.conn.execute(delete(table).where(table.c[spec.key].in_(chunk))).rowcount
             self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         return removed
@@ -396,7 +463,7 @@ class _SqlWriter:
         if record_ids is None:
             self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind))
         else:
-            for chunk in _chunks(list(record_ids)):
+            for chunk in chunks(list(record_ids)):
                 self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         if len(links):
             self.repository._bulk_insert(self.conn, LINKS.name, links.assign(kind=kind)[list(LINK_COLUMNS)], None)
@@ -429,7 +496,7 @@ class _SqlWriter:
         return len(values)
 
 
-def _conditions(kind: str, *, where: Mapping[str, Any] | None, years: tuple[int, int] | None) -> list[Any]:
+def conditions_for(kind: str, *, where: Mapping[str, Any] | None, years: tuple[int, int] | None) -> list[Any]:
     """SQL conditions for attribute and year filters (shared by both providers)."""
     table = TABLES[kind]
     conditions = []
@@ -481,7 +548,7 @@ def db_rows(rows: pd.DataFrame) -> list[tuple[Any, ...]]:
     return list(values.where(values.notna(), None).itertuples(index=False, name=None))
 
 
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+def chunks(values: list[Any]) -> Iterator[list[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
 
