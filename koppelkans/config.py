@@ -94,6 +94,95 @@ DEFAULTS: dict[str, Figure] = {
     ),
     "tree_clearance_m": Figure(value=2.5, unit="m", source="CROW 280"),
     "sewer_km_per_30000_inhabitants": Figure(value=139.0, unit="km", source='GWSW example town "Juinen"'),
+    # subsurface fit (K10): the NEN 7171-1 standard profile, clearances, claim sizes, relocation costs
+    "nen7171_telecom_offset_m": Figure(value=0.3, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_fibre_offset_m": Figure(
+        value=0.5, unit="m from building line", source="NEN 7171-1 (2024): data cables next to telecom"
+    ),
+    "nen7171_lv_offset_m": Figure(value=0.8, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_gas_offset_m": Figure(value=1.3, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_water_offset_m": Figure(value=1.8, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_mv_offset_m": Figure(value=2.3, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_lighting_offset_m": Figure(value=2.8, unit="m from building line", source="NEN 7171-1 (2024)"),
+    "nen7171_heat_offset_m": Figure(
+        value=3.2,
+        unit="m from the opposite building line",
+        source="K10 assumption: NEN 7171-1 (2024) leaves heat to the local profile; in practice in the verge or "
+        "road on the side away from the cable strip",
+    ),
+    "nen7171_water_storage_offset_m": Figure(
+        value=1.8, unit="m from the road axis, away from the cables", source="K10 assumption: crates under the road"
+    ),
+    "nen7171_tree_offset_m": Figure(
+        value=2.0, unit="m from the opposite building line", source="CROW 280: trees on the side away from the cables"
+    ),
+    "cover_telecom_lv_m": Figure(value=0.6, unit="m", source="NEN 7171-1 (2024)"),
+    "cover_mv_m": Figure(value=0.8, unit="m", source="NEN 7171-1 (2024)"),
+    "cover_gas_water_m": Figure(value=1.0, unit="m", source="NEN 7171-1 (2024)"),
+    "cover_heat_m": Figure(value=0.6, unit="m", source="heat-network practice: pre-insulated pipes, 0.6-0.8 m cover"),
+    "sewer_default_depth_m": Figure(
+        value=2.0, unit="m (underside)", source="K10 assumption: Dutch street sewers lie 1.5-2.5 m deep"
+    ),
+    "cable_bundle_width_m": Figure(
+        value=0.1, unit="m", source="K10 assumption: width of a cable or duct bundle without a diameter"
+    ),
+    "network_clearance_m": Figure(
+        value=0.3,
+        unit="m edge to edge",
+        source="municipal Handboek Kabels en Leidingen practice: parallel cables and pipes ≥ 0.3 m apart",
+    ),
+    "sewer_clearance_m": Figure(
+        value=0.5, unit="m edge to edge", source="K10 assumption: room to excavate and repair a gravity sewer"
+    ),
+    "heat_water_clearance_m": Figure(
+        value=1.0,
+        unit="m edge to edge",
+        source="KWR/Vewin: keep heat networks away from drinking-water mains (warming); K10 default",
+    ),
+    "vertical_clearance_m": Figure(
+        value=0.2, unit="m", source="K10 assumption: a claim may pass under or over a point object this far apart"
+    ),
+    "building_line_margin_m": Figure(
+        value=0.3, unit="m", source="K10 assumption: keep new networks off façade foundations"
+    ),
+    "tree_building_line_margin_m": Figure(
+        value=2.0, unit="m", source="CROW 280 / municipal practice: trunk at least 2 m from the façade"
+    ),
+    "tree_root_depth_m": Figure(value=1.5, unit="m", source="CROW 280: root zone of street trees (drawing only)"),
+    "heat_casing_extra_m": Figure(
+        value=0.125, unit="m added to DN", source="EN 253 pre-insulated pipes, series 1: casing ≈ DN + 125 mm"
+    ),
+    "heat_pair_spacing_m": Figure(
+        value=0.15, unit="m between supply and return casings", source="EN 13941 installation practice"
+    ),
+    "claim_heat_dn_mm": Figure(
+        value=100.0, unit="mm", source="K10 default: a distribution main in a residential street"
+    ),
+    "claim_lv_width_m": Figure(
+        value=0.3, unit="m", source="K10 default: two extra LV cables for grid reinforcement, side by side"
+    ),
+    "claim_mv_width_m": Figure(value=0.3, unit="m", source="K10 default: one MV ring cable pair"),
+    "claim_water_width_m": Figure(value=0.16, unit="m", source="K10 default: a Ø160 distribution main"),
+    "claim_fibre_width_m": Figure(value=0.1, unit="m", source="K10 default: a fibre duct bundle"),
+    "claim_water_storage_width_m": Figure(
+        value=1.0, unit="m", source="K10 default: a row of infiltration crates (0.8-1.2 m wide)"
+    ),
+    "claim_water_storage_depth_m": Figure(value=0.8, unit="m", source="K10 default: crate height incl. cover"),
+    "claim_tree_width_m": Figure(value=0.5, unit="m", source="K10 default: a young trunk with its tree guard"),
+    "station_spacing_m": Figure(
+        value=5.0, unit="m", source="K10 choice: a cross-section every 5 m stands for that piece of street"
+    ),
+    "move_cost_per_m_cable": Figure(
+        value=150.0,
+        unit="EUR/m",
+        source="indicative: relocating a cable costs about laying one (grid-operator unit costs)",
+    ),
+    "move_cost_per_m_pipe": Figure(
+        value=300.0, unit="EUR/m", source="indicative: relocating a gas/water main (drinking-water and grid unit costs)"
+    ),
+    "move_cost_per_m_sewer": Figure(value=540.0, unit="EUR/m", source="Stichting RIONED cost key figures"),
+    "move_cost_tree": Figure(value=1500.0, unit="EUR/tree", source="indicative: felling and replanting a street tree"),
+    "move_cost_post": Figure(value=2500.0, unit="EUR/post", source="indicative: moving a lamp post or charging point"),
 }
 
 

@@ -24,6 +24,9 @@ def couplings(
     year_to: int = typer.Option(None, "--to", help="last year (default: first year + 10)"),
     area: str = typer.Option(None, "--area", help="only this area (a buurt, or a wijk/gemeente and all below)"),
     flex: float = typer.Option(figure("coupling_flex_years"), "--flex", help="years a window may move to couple"),
+    subsurface: list[str] = typer.Option(
+        None, "--subsurface", help="also fit planned new networks of this claim kind underground (heat, lv, …)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
     geojson: Path = typer.Option(None, "--geojson", help="also write them as GeoJSON"),
     xlsx: Path = typer.Option(None, "--xlsx", help="also write them as an Excel workbook"),
@@ -31,7 +34,13 @@ def couplings(
     """Find couplings and conflicts, store them, and list them."""
     context = context_of(ctx)
     start = year_from or date.today().year
-    options = CouplingOptions(year_from=start, year_to=year_to or start + 10, flex_years=flex, area=area)
+    options = CouplingOptions(
+        year_from=start,
+        year_to=year_to or start + 10,
+        flex_years=flex,
+        area=area,
+        subsurface_claims=tuple(subsurface or ()),
+    )
     try:
         with steps(2, quiet=as_json) as step:
             step("matching works, due assets and area tasks")

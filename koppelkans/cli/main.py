@@ -13,6 +13,7 @@ from koppelkans.cli import (
     bench_plan,
     couplings,
     demo,
+    fit,
     formats,
     lifecycle,
     plan,
@@ -52,6 +53,7 @@ demo.add_commands(app)
 formats.add_commands(app)
 serve.add_commands(app)
 plan.add_commands(app)
+fit.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

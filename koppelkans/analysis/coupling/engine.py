@@ -42,7 +42,13 @@ COUPLING_COLUMNS = [
 ]
 CONFLICT_COLUMNS = ["id", "kind", "members", "segment_ids", "years", "explanation_nl", "explanation_en"]
 _KIND_ORDER = {"meekoppelkans": 0, "koppelkans": 1, "afstemming": 2}
-_CONFLICT_ORDER = {"capital_destruction": 0, "dig_free_violation": 1, "repeated_opening": 2, "district_overload": 3}
+_CONFLICT_ORDER = {
+    "capital_destruction": 0,
+    "dig_free_violation": 1,
+    "repeated_opening": 2,
+    "district_overload": 3,
+    "subsurface_misfit": 4,
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +61,8 @@ class CouplingOptions:
     reopen_years: float = field(default_factory=lambda: figure("repeated_opening_years"))
     max_simultaneous: float = field(default_factory=lambda: figure("district_max_simultaneous_works"))
     area: str | None = None
+    subsurface_claims: tuple[str, ...] = ()
+    """Claim kinds (K10: heat, lv, …) whose planned construct works are fitted underground (subsurface_misfit)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,6 +117,7 @@ def findings_from_snapshot(snapshot: RegisterSnapshot, options: CouplingOptions)
             ),
             context.pair_conflict_rows(capital_destruction(interventions, members)),
             context.overload_rows(district_overload(interventions, area_of, max_simultaneous=options.max_simultaneous)),
+            *_subsurface_rows(snapshot, interventions, members, options),
         ],
         ignore_index=True,
     )
@@ -116,6 +125,20 @@ def findings_from_snapshot(snapshot: RegisterSnapshot, options: CouplingOptions)
         couplings=_ordered(couplings, COUPLING_COLUMNS, _KIND_ORDER, "window_start"),
         conflicts=_ordered(conflicts, CONFLICT_COLUMNS, _CONFLICT_ORDER, "first_year"),
     )
+
+
+def _subsurface_rows(
+    snapshot: RegisterSnapshot, interventions: pd.DataFrame, members: pd.DataFrame, options: CouplingOptions
+) -> list[pd.DataFrame]:
+    """subsurface_misfit conflicts of the planned new networks of each claim kind asked for (K10)."""
+    from koppelkans.analysis.subsurface import claim_from_kind, misfit_conflict_rows
+
+    return [
+        misfit_conflict_rows(
+            interventions, members, snapshot.segments, snapshot.assets, snapshot.links, claim_from_kind(kind)
+        )
+        for kind in options.subsurface_claims
+    ]
 
 
 def _within_area(
