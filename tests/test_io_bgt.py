@@ -14,17 +14,11 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from koppelkans.errors import InputError, KoppelkansError, ValidationFailed
-from koppelkans.io.bgt import (
-    ARC_CHORD_TOLERANCE_M,
-    arc_points,
-    assets_from_bgt,
-    import_bgt,
-    read_bgt,
-    segments_from_road_polygons,
-)
-from koppelkans.io.mapping import InstallYearPolicy, OrganisationMap, import_mapped
-from koppelkans.register import import_records
+from koppelkans.errors import InputError, KoppelkansError, StoreError, ValidationFailed
+from koppelkans.io.bgt import assets_from_bgt, read_bgt, road_parts_from_bgt, segments_from_road_polygons
+from koppelkans.io.gml import ARC_CHORD_TOLERANCE_M, arc_points
+from koppelkans.io.mapping import InstallYearPolicy, OrganisationMap
+from koppelkans.register import import_mapped, import_records
 from koppelkans.store import SqlRepository
 
 from .conftest import SAMPLES
@@ -259,18 +253,49 @@ def test_import_bgt_with_derived_segments(store: SqlRepository, tmp_path: Path):
     _organisations(store, "GM0402", "RWS")
     org_map = tmp_path / "bronhouders.csv"
     org_map.write_text("bronhouder,organisation\nL0002,RWS\nL0003,RWS\nL0004,RWS\nP0027,RWS\nG0310,GM0402\n")
-    report = import_bgt(
-        store,
+    segments, assets = road_parts_from_bgt(
         MINIFIED,
         org_map=OrganisationMap.read(org_map),
         install_years=InstallYearPolicy.parse("registration"),
         derive_segments=True,
     )
+    report = import_mapped(store, assets, also=[segments])
     [segments] = report.also
     assert (report.stored, store.count("assets")) == (59, 59)
     assert segments.stored == store.count("segments") > 0
     assert set(store.counts_by("assets", "organisation")) == {"GM0402", "RWS"}
     assert len(store.links("assets")) > 0  # the road parts lie on the streets derived from them
+
+
+def _refuse_inserts(store: SqlRepository, table: str) -> None:
+    """Make the store itself fail on the next insert into `table`, as a full disk or a lost connection would."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":  # a trigger calling a function that does not exist
+            conn.exec_driver_sql(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} BEGIN SELECT refused(); END")
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '42501'; END $$"
+            )
+            conn.exec_driver_sql(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} EXECUTE FUNCTION refuse()")
+
+
+def test_derived_segments_and_road_parts_are_stored_in_one_transaction(store: SqlRepository, tmp_path: Path):
+    _organisations(store, "GM0402", "RWS")
+    org_map = tmp_path / "bronhouders.csv"
+    org_map.write_text("bronhouder,organisation\nL0002,RWS\nL0003,RWS\nL0004,RWS\nP0027,RWS\nG0310,GM0402\n")
+    segments, assets = road_parts_from_bgt(
+        MINIFIED,
+        org_map=OrganisationMap.read(org_map),
+        install_years=InstallYearPolicy.parse("registration"),
+        derive_segments=True,
+    )
+    _refuse_inserts(store, "assets")  # the segments are written first; then storing the road parts fails
+    with pytest.raises(Exception) as failure:  # the store's own error, whatever it is (see below)
+        import_mapped(store, assets, also=[segments])
+    assert (store.count("segments"), store.count("assets"), len(store.links())) == (0, 0, 0)
+    if store.engine.dialect.name == "sqlite":  # PostGIS's COPY raises psycopg's error unwrapped (store/postgis.py)
+        assert isinstance(failure.value, StoreError) and "refused the change" in failure.value.message
 
 
 def test_an_unknown_bronhouder_stores_nothing(store: SqlRepository):
@@ -298,3 +323,22 @@ def test_a_file_with_only_history_has_nothing_to_import(tmp_path):
     assert mapped.records.empty and mapped.skipped == {"historic versions (eindRegistratie)": 3}
     with pytest.raises(InputError, match=r"no assets to import \(skipped: 3 historic versions"):
         import_mapped(None, mapped)  # type: ignore[arg-type]  # refused before the store is touched
+
+
+@pytest.mark.parametrize("path", [WEGDEEL, MINIFIED, ONDERSTEUNEND], ids=["wegdeel", "minified", "ondersteunend"])
+def test_every_bgt_sample_is_stored_whole(store: SqlRepository, tmp_path: Path, path: Path):
+    current = _current(path)
+    bronhouders = sorted({f.find("imgeo:bronhouder", NS).text for f in current.values()})
+    _organisations(store, *(f"ORG_{b}" for b in bronhouders))
+    org_map = tmp_path / "bronhouders.csv"
+    org_map.write_text("bronhouder,organisation\n" + "".join(f"{b},ORG_{b}\n" for b in bronhouders))
+    mapped = assets_from_bgt(
+        path, org_map=OrganisationMap.read(org_map), install_years=InstallYearPolicy.parse("registration")
+    )
+    report = import_mapped(store, mapped)
+    assert report.stored == store.count("assets") == len(current)
+    stored = store.read("assets").set_index("id")
+    for lokaal_id, feature in list(current.items())[:5]:
+        record = stored.loc[f"ORG_{feature.find('imgeo:bronhouder', NS).text}:{lokaal_id}"]
+        assert record["attributes"]["bgt_function"] == feature.find("tra:function", NS).text
+        assert record["attributes"]["bgt_gml_id"] == feature.get("{http://www.opengis.net/gml}id")

@@ -12,12 +12,11 @@ from koppelkans.errors import InputError, ValidationFailed
 from koppelkans.io.crow import (
     CONDITION_TABLES,
     conditions_from_inspections,
-    import_crow,
     nen2767_condition,
     read_crow,
 )
 from koppelkans.io.mapping import ColumnMapping
-from koppelkans.register import import_records
+from koppelkans.register import import_crow, import_records
 from koppelkans.store import SqlRepository
 
 from .conftest import FIXTURES

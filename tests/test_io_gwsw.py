@@ -15,7 +15,8 @@ from rdflib import Graph
 
 from koppelkans.errors import InputError, KoppelkansError, ValidationFailed
 from koppelkans.io.gwsw import assets_from_gwsw, read_hydx
-from koppelkans.io.mapping import InstallYearPolicy, import_mapped
+from koppelkans.io.mapping import InstallYearPolicy
+from koppelkans.register import import_mapped
 from koppelkans.store import SqlRepository
 
 from .conftest import SAMPLES

@@ -18,8 +18,9 @@ from koppelkans.domain.validation import Known, validate_records
 from koppelkans.domain.vocabulary import Discipline, WorkKind
 from koppelkans.errors import InputError
 from koppelkans.io.exchange import read_table
-from koppelkans.io.mapping import ColumnMapping, InstallYearPolicy, import_file_with_mapping, years_from_dates
+from koppelkans.io.mapping import ColumnMapping, InstallYearPolicy, years_from_dates
 from koppelkans.io.template import EXAMPLE_ROWS, template_columns, write_template
+from koppelkans.register import import_file
 from koppelkans.store import SqlRepository
 
 from .conftest import FIXTURES
@@ -50,7 +51,7 @@ def test_a_mapping_renames_translates_converts_and_fills_defaults():
 
 def test_import_through_a_mapping(store: SqlRepository):
     load_roombeek(store, until="segments")
-    report = import_file_with_mapping(store, "assets", EXPORT, ColumnMapping.read(RIOOL_MAPPING))
+    report = import_file(store, "assets", EXPORT, mapping=ColumnMapping.read(RIOOL_MAPPING))
     assert report.stored == 4 and report.crs == "EPSG:28992"
     stored = store.read("assets", ids=["RB-0003"]).iloc[0]
     assert (stored["diameter_mm"], stored["depth_m"], stored["material"]) == (315.0, 1.8, "PVC")

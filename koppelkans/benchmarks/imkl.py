@@ -1,24 +1,26 @@
-"""KLIC import speed and memory: a generated IMKL 2.0 delivery of N MB, parsed at two sizes.
+"""KLIC import speed and memory: a generated IMKL 2.0 delivery of N MB, measured at three sizes.
 
-Each measurement runs in a fresh process (peak RSS from `resource.getrusage` is a per-process
-high-water mark): the process imports everything first (its baseline), then reads the delivery.
-Three readers, on the same file:
+Each measurement runs in a fresh process that imports everything first; its peak resident set size
+is then reset (Linux `/proc/self/clear_refs`), so the peak reported is that of the reading alone,
+measured above the resident size just before it (`above_baseline_mb`). Readers, on the same file:
 
-- `stream`: our lxml iterparse pass over every feature, records discarded: the reading itself;
-  its memory must stay flat as the file grows.
-- `parse`: `assets_from_imkl`, the full mapping onto asset records (what `koppelkans import imkl`
-  does before validation): memory grows with the records kept (a few hundred bytes per cable),
-  not with the document.
-- `import`: the whole `koppelkans import imkl` into a fresh GeoPackage store (parse, validate,
-  link to segments, store): for the end-to-end time; its memory is the register's, not the reader's.
+- `stream`: our lxml iterparse pass over every feature, records discarded: the reading itself.
+- `parse`: `iter_assets_from_imkl`, the full mapping onto asset records, chunk by chunk (what
+  `koppelkans import imkl` does before validation); each chunk is dropped once counted.
+- `import`: the whole `koppelkans import imkl` into a fresh GeoPackage store (parse, validate, link
+  to segments, set aside, store in one transaction).
 - `dom`: the alternative most KLIC scripts use, `xml.etree.ElementTree.parse` of the whole file,
   then a walk over the features: memory grows with the document.
+
+The streaming readers must not grow with the file: `growth` is the extra peak memory per extra MB
+of file between the smallest and the largest delivery.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -27,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["measure_reader", "run_imkl_benchmark", "write_delivery"]
+__all__ = ["measure_in_fresh_process", "measure_reader", "run_imkl_benchmark", "write_delivery"]
 
 _HEADER = """<?xml version="1.0" encoding="UTF-8"?>
 <gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml/3.2" \
@@ -139,29 +141,52 @@ def write_delivery(path: Path, *, mb: float, seed: int = 1) -> int:
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak resident set size in MB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """This process's peak resident set size in MB since the last `_reset_peak` (or since it started)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        match = re.search(r"VmHWM:\s+(\d+)", status.read_text())
+        if match:
+            return int(match.group(1)) / 1024
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
 
 
-def measure_reader(path: str, reader: str) -> dict[str, Any]:
-    """Time one reader on a delivery in this process; reports its peak RSS above the baseline."""
+def _rss_mb() -> float:
+    """This process's resident set size now, in MB (the peak so far where /proc is missing)."""
+    status = Path("/proc/self/status")
+    match = re.search(r"VmRSS:\s+(\d+)", status.read_text()) if status.exists() else None
+    return int(match.group(1)) / 1024 if match else _peak_rss_mb()
+
+
+def _reset_peak() -> None:
+    """Start a new peak-RSS measurement (Linux ≥ 4.0; elsewhere the peak stays that of the whole process)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def measure_reader(path: str, reader: str, chunk_size: int | None = None) -> dict[str, Any]:
+    """Time one reader on a delivery in this process; reports its peak RSS above the resident size before it."""
     import xml.etree.ElementTree as ElementTree
 
-    from koppelkans.io.imkl import assets_from_imkl, iter_imkl_features
+    from koppelkans.io.imkl import CHUNK_SIZE, iter_assets_from_imkl, iter_imkl_features
     from koppelkans.io.mapping import InstallYearPolicy, OrganisationMap
 
     org_map = OrganisationMap(codes={"KL1031": "ENEXIS", "KL1050": "VITENS", "KL3131": "GLASVEZEL"})
+    chunk_size = chunk_size or CHUNK_SIZE
     if reader == "import":
-        return _measure_import(path, org_map)
-    baseline = _peak_rss_mb()
+        return _measure_import(path, org_map, chunk_size)
+    _reset_peak()
+    baseline = _rss_mb()
     started = time.perf_counter()
     if reader == "stream":
         with open(path, "rb") as stream:
             features = sum(1 for _ in iter_imkl_features(stream))
     elif reader == "parse":
-        mapped = assets_from_imkl(path, org_map=org_map, install_years=InstallYearPolicy(mode="registration"))
-        features = len(mapped.records)
+        policy = InstallYearPolicy(mode="registration")
+        chunks = iter_assets_from_imkl(path, org_map=org_map, install_years=policy, chunk_size=chunk_size)
+        features = sum(len(chunk.records) for chunk in chunks)
     else:
         root = ElementTree.parse(path).getroot()
         features = sum(1 for member in root for _ in member)
@@ -176,13 +201,13 @@ def measure_reader(path: str, reader: str) -> dict[str, Any]:
     }
 
 
-def _measure_import(path: str, org_map: Any) -> dict[str, Any]:
+def _measure_import(path: str, org_map: Any, chunk_size: int) -> dict[str, Any]:
     """The whole `koppelkans import imkl`: parse, validate, link and store into a fresh GeoPackage store."""
     import pandas as pd
 
-    from koppelkans.io.imkl import assets_from_imkl
-    from koppelkans.io.mapping import InstallYearPolicy, import_mapped
-    from koppelkans.register import import_records
+    from koppelkans.io.imkl import iter_assets_from_imkl
+    from koppelkans.io.mapping import InstallYearPolicy
+    from koppelkans.register import import_mapped_chunks, import_records
     from koppelkans.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,13 +217,18 @@ def _measure_import(path: str, org_map: Any) -> dict[str, Any]:
             [{"code": code, "name": code, "kind": "grid_operator"} for code in sorted(set(org_map.codes.values()))]
         )
         import_records(store, "organisations", organisations, source_crs=None)
-        baseline = _peak_rss_mb()
+        _reset_peak()
+        baseline = _rss_mb()
         started = time.perf_counter()
-        mapped = assets_from_imkl(path, org_map=org_map, install_years=InstallYearPolicy(mode="registration"))
-        report = import_mapped(store, mapped)
+        policy = InstallYearPolicy(mode="registration")
+        chunks = iter_assets_from_imkl(path, org_map=org_map, install_years=policy, chunk_size=chunk_size)
+        report = import_mapped_chunks(store, chunks)
         seconds = time.perf_counter() - started
+        peak = _peak_rss_mb()
+        stored = store.count("assets")
         store.close()
-    peak = _peak_rss_mb()
+    if stored != report.stored:
+        raise RuntimeError(f"the import reported {report.stored} assets but the store holds {stored}")
     return {
         "reader": "import",
         "seconds": seconds,
@@ -208,38 +238,46 @@ def _measure_import(path: str, org_map: Any) -> dict[str, Any]:
     }
 
 
-def _in_fresh_process(path: Path, reader: str) -> dict[str, Any]:
+def measure_in_fresh_process(path: Path, reader: str, *, chunk_size: int | None = None) -> dict[str, Any]:
     """Run `measure_reader` in a new interpreter, so that its peak RSS is this reader's alone."""
     code = (
         "import json, sys\n"
         "from koppelkans.benchmarks.imkl import measure_reader\n"
-        "print(json.dumps(measure_reader(sys.argv[1], sys.argv[2])))\n"
+        "print(json.dumps(measure_reader(sys.argv[1], sys.argv[2], int(sys.argv[3]) or None)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(path), reader], capture_output=True, text=True, check=False)
+    args = [sys.executable, "-c", code, str(path), reader, str(chunk_size or 0)]
+    done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"the {reader} reader failed: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_imkl_benchmark(*, mb: float, readers: tuple[str, ...] = ("stream", "parse", "dom")) -> dict[str, Any]:
-    """Generate deliveries of mb/4 and mb megabytes and measure every reader on both."""
+def run_imkl_benchmark(
+    *,
+    mb: float,
+    readers: tuple[str, ...] = ("stream", "parse", "import", "dom"),
+    sizes: tuple[float, ...] = (0.25, 0.5, 1.0),
+) -> dict[str, Any]:
+    """Generate deliveries of `sizes` × `mb` megabytes and measure every reader on each."""
     runs = []
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (mb / 4, mb):
+        for fraction in sizes:
+            size = mb * fraction
             path = Path(tmp) / f"GI_gebiedsinformatielevering_24O0099999_{size:g}MB.xml"
             cables = write_delivery(path, mb=size)
             actual = path.stat().st_size / 1e6
             for reader in readers:
-                result = _in_fresh_process(path, reader)
+                result = measure_in_fresh_process(path, reader)
                 runs.append({"mb": actual, "cables": cables, **result, "mb_per_second": actual / result["seconds"]})
             path.unlink()
     return {"runs": runs, "growth": _growth(runs)}
 
 
 def _growth(runs: list[dict[str, Any]]) -> dict[str, float]:
-    """Per reader: MB of extra peak memory per extra MB of file between the two sizes."""
+    """Per reader: MB of extra peak memory per extra MB of file between the smallest and the largest delivery."""
     growth = {}
-    for reader in {r["reader"] for r in runs}:
-        small, large = sorted((r for r in runs if r["reader"] == reader), key=lambda r: r["mb"])
+    for reader in dict.fromkeys(r["reader"] for r in runs):
+        ordered = sorted((r for r in runs if r["reader"] == reader), key=lambda r: r["mb"])
+        small, large = ordered[0], ordered[-1]
         growth[reader] = (large["above_baseline_mb"] - small["above_baseline_mb"]) / (large["mb"] - small["mb"])
     return growth

@@ -1,4 +1,4 @@
-"""`koppelkans bench import-imkl`: KLIC parse speed and peak memory at two sizes, against a DOM parse."""
+"""`koppelkans bench import-imkl`: KLIC import speed and peak memory at three sizes, against a DOM parse."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ __all__ = ["bench_import_imkl"]
 
 def bench_import_imkl(
     mb: float = typer.Option(
-        100.0, "--mb", help="size of the larger generated delivery in MB (the smaller is a quarter)"
+        100.0, "--mb", help="size of the largest generated delivery in MB (the others are a quarter and a half)"
     ),
     dom: bool = typer.Option(True, "--dom/--no-dom", help="also measure a whole-document ElementTree parse"),
     store: bool = typer.Option(True, "--store/--no-store", help="also time the whole import into a GeoPackage store"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Parse a generated IMKL 2.0 delivery of MB/4 and MB megabytes: seconds, MB/s and peak RSS per reader."""
+    """Import generated IMKL 2.0 deliveries of MB/4, MB/2 and MB megabytes: seconds, MB/s and peak RSS per reader."""
     readers = ("stream", "parse", *(("import",) if store else ()), *(("dom",) if dom else ()))
     result = run_imkl_benchmark(mb=mb, readers=readers)
     if as_json:
@@ -28,7 +28,7 @@ def bench_import_imkl(
         typer.echo(
             f"{run['reader']:<7} {run['mb']:7.1f} MB  {run['cables']:>9,} cables  {run['seconds']:7.2f} s  "
             f"{run['mb_per_second']:6.1f} MB/s  peak RSS {run['peak_rss_mb']:7.0f} MB "
-            f"(+{run['above_baseline_mb']:.0f} MB over the process baseline)"
+            f"(+{run['above_baseline_mb']:.0f} MB while reading)"
         )
     growth = result["growth"]
     typer.echo(

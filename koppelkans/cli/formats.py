@@ -1,7 +1,8 @@
 """`koppelkans import imkl|gwsw|bgt|crow PATH` and `koppelkans template KIND PATH`: the formats users already have.
 
-A thin shell: each format is read by its module in `koppelkans.io` and stored all-or-nothing; this
-module turns CLI options into arguments and prints what was mapped to what. `import_format` is
+A thin shell: each format is read by its module in `koppelkans.io` and stored all-or-nothing by
+`koppelkans.register` (a KLIC delivery in chunks, so memory does not grow with its size); this module
+turns CLI options into arguments and prints what was mapped to what. `import_format` is
 called by `koppelkans import` when KIND is a format name; `import_with_mapping` when `--mapping`
 is given for one of the register's kinds.
 """
@@ -16,20 +17,19 @@ import typer
 from koppelkans.cli.shell import console, context_of, fail, steps
 from koppelkans.domain.records import KINDS
 from koppelkans.errors import InputError, KoppelkansError
-from koppelkans.io.bgt import import_bgt
-from koppelkans.io.crow import import_crow
+from koppelkans.io.bgt import road_parts_from_bgt
 from koppelkans.io.gwsw import assets_from_gwsw
-from koppelkans.io.imkl import assets_from_imkl
-from koppelkans.io.mapping import (
-    ColumnMapping,
-    FormatImportReport,
-    InstallYearPolicy,
-    OrganisationMap,
-    import_file_with_mapping,
-    import_mapped,
-)
+from koppelkans.io.imkl import iter_assets_from_imkl
+from koppelkans.io.mapping import ColumnMapping, InstallYearPolicy, OrganisationMap
 from koppelkans.io.template import write_template
-from koppelkans.register import ImportReport
+from koppelkans.register import (
+    FormatImportReport,
+    ImportReport,
+    import_crow,
+    import_file,
+    import_mapped,
+    import_mapped_chunks,
+)
 
 __all__ = ["FORMATS", "add_commands", "import_format", "import_with_mapping"]
 
@@ -68,35 +68,30 @@ def import_format(ctx: typer.Context, fmt: str, path: Path, options: dict[str, A
     install_years = InstallYearPolicy.parse(options.get("unknown_install_year"))
     org_map = OrganisationMap.read(options["org_map"]) if options.get("org_map") else None
     mapping = ColumnMapping.read(options["mapping"]) if options.get("mapping") else None
+    storing = {"dry_run": dry_run, "replace": replace, "settings": context.settings}
     with steps(5, quiet=quiet) as step:
+        step(f"reading {path.name}")
         if fmt == "crow":
             report = import_crow(store, path, mapping=mapping, dry_run=dry_run, settings=context.settings, step=step)
+        elif fmt == "imkl":
+            chunks = iter_assets_from_imkl(path, org_map=org_map, install_years=install_years)
+            report = import_mapped_chunks(store, chunks, **storing, step=step)
         elif fmt == "bgt":
-            report = import_bgt(
-                store,
+            *derived, assets = road_parts_from_bgt(
                 path,
                 org_map=org_map,
                 install_years=install_years,
                 derive_segments=bool(options.get("derive_segments")),
-                dry_run=dry_run,
-                replace=replace,
-                settings=context.settings,
-                step=step,
             )
+            report = import_mapped(store, assets, also=derived, **storing, step=step)
         else:
-            step(f"reading {path.name}")
-            if fmt == "imkl":
-                mapped = assets_from_imkl(path, org_map=org_map, install_years=install_years)
-            else:
-                mapped = assets_from_gwsw(
-                    path,
-                    organisation=options.get("organisation"),
-                    install_years=install_years,
-                    offset=_offset(options.get("offset")),
-                )
-            report = import_mapped(
-                store, mapped, dry_run=dry_run, replace=replace, settings=context.settings, step=step
+            mapped = assets_from_gwsw(
+                path,
+                organisation=options.get("organisation"),
+                install_years=install_years,
+                offset=_offset(options.get("offset")),
             )
+            report = import_mapped(store, mapped, **storing, step=step)
     if not quiet:
         _print_summary(report)
     return report
@@ -107,11 +102,11 @@ def import_with_mapping(ctx: typer.Context, kind: str, path: Path, options: dict
     context = context_of(ctx)
     mapping = ColumnMapping.read(options["mapping"])
     with steps(4, quiet=bool(options.get("json"))) as step:
-        return import_file_with_mapping(
+        return import_file(
             context.store(),
             kind,
             path,
-            mapping,
+            mapping=mapping,
             crs=options.get("crs"),
             layer=options.get("layer"),
             dry_run=bool(options.get("dry_run")),

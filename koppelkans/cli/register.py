@@ -14,7 +14,8 @@ from koppelkans.domain.records import KINDS
 from koppelkans.domain.vocabulary import OrganisationKind
 from koppelkans.errors import KoppelkansError, ValidationFailed
 from koppelkans.io.exchange import write_problem_report
-from koppelkans.register import export_file, import_file, import_records, register_summary
+from koppelkans.io.package import Legend
+from koppelkans.register import export_all, export_file, import_file, import_records, register_summary
 
 __all__ = ["add_commands"]
 
@@ -108,15 +109,30 @@ def import_(
 
 def export(
     ctx: typer.Context,
-    kind: str = typer.Argument(..., help=f"one of {', '.join(KINDS)}"),
-    path: Path = typer.Argument(..., help="output file; the format follows the extension"),
+    kind: str = typer.Argument(..., help=f"one of {', '.join(KINDS)}, or all (a QGIS-ready GeoPackage)"),
+    path: Path = typer.Argument(..., help="output file; the format follows the extension (all: PATH.gpkg)"),
 ) -> None:
-    """Export every record of one kind (GeoJSON in WGS 84, other formats in RD New)."""
+    """Export every record of one kind (GeoJSON in WGS 84, other formats in RD New), or all kinds with QGIS styles."""
+    store = context_of(ctx).store()
     try:
-        written = export_file(context_of(ctx).store(), kind, path)
+        if kind == "all":
+            layers = export_all(store, path, legend=_map_legend())
+        else:
+            written = export_file(store, kind, path)
     except KoppelkansError as error:
         fail(error, as_json=False)
-    typer.echo(f"wrote {written:,} {kind} to {path}")
+    if kind != "all":
+        typer.echo(f"wrote {written:,} {kind} to {path}")
+        return
+    summary = ", ".join(f"{name} {n:,}" for name, n in layers.items())
+    typer.echo(f"wrote {len(layers)} layers with their QGIS styles to {path}: {summary}")
+
+
+def _map_legend() -> Legend:
+    """The web map's colours, for the QGIS styles of `export all` (imported here: the web package is heavy)."""
+    from koppelkans.web.legend import DISCIPLINE_COLOURS, STATUS_STYLES, THEME_COLOURS
+
+    return Legend(disciplines=DISCIPLINE_COLOURS, statuses=STATUS_STYLES, themes=THEME_COLOURS)
 
 
 def info(

@@ -9,8 +9,8 @@ What a PDOK download holds and how we read it (see ../shared/samples/README.md):
   `bgt-status` `plan` objects; the current state is what is left. Should one `lokaalID` still have
   two current versions, the one registered last wins (counted in the summary).
 - Geometry is a `gml:Polygon` (GML 3.1.1) whose rings are `LinearRing`s or `Ring`s of `Curve`
-  segments mixing `LineStringSegment` and 3-point `Arc`s; arcs are densified (chord error ≤ 5 mm)
-  before Shapely sees them, interior rings (holes) are kept.
+  segments mixing `LineStringSegment` and 3-point `Arc`s; `koppelkans.io.gml` densifies the arcs
+  (chord error ≤ 5 mm) before Shapely sees them and keeps interior rings (holes).
 - Mapping: discipline `road`; asset_type = BGT function (`rijbaan lokale weg`, `voetpad`, `berm`…)
   except the placeholder `transitie`; material = IMGeo-plus physical appearance (`asfalt`,
   `gebakken klinkers`…) where filled in, else the BGT one (`gesloten verharding`…); every BGT
@@ -30,16 +30,15 @@ the mean distance to the outline. Limits, honestly: junction areas and roundabou
 ring-shaped chains; parking bays, bus stops and widenings give side branches when they are longer
 than the road is wide; a road drawn in several BGT parts with gaps between them gives several
 segments; names are unknown (BGT has none; join BAG/NWB for them). Good enough to link works and
-assets to "the street they open"; not a road network for routing.
+assets to "the street they open"; not a road network for routing. `road_parts_from_bgt` gives the
+segments and the assets in the order the register stores them (in one transaction).
 """
 
 from __future__ import annotations
 
-import math
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import pairwise
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,26 +49,17 @@ import shapely
 from lxml import etree
 from shapely.geometry.base import BaseGeometry
 
-from koppelkans.config import CRS, Settings
+from koppelkans.config import CRS
 from koppelkans.errors import InputError, Problem
-from koppelkans.io.mapping import (
-    FormatImportReport,
-    InstallYearPolicy,
-    MappedRecords,
-    OrganisationMap,
-    import_mapped,
-    years_from_dates,
-)
-from koppelkans.store import Repository
+from koppelkans.io.gml import GeometryError, child_elements, first_geometry, local_name
+from koppelkans.io.mapping import InstallYearPolicy, MappedRecords, OrganisationMap, years_from_dates
 
 __all__ = [
     "BGT_FEATURES",
     "CARRIAGEWAY_FUNCTIONS",
-    "GeometryError",
     "assets_from_bgt",
-    "geometry_from_gml",
-    "import_bgt",
     "read_bgt",
+    "road_parts_from_bgt",
     "segments_from_bgt",
     "segments_from_road_polygons",
 ]
@@ -88,203 +78,6 @@ PLACEHOLDERS = frozenset({"transitie", "waardeOnbekend", "geenWaarde"})
 
 CARRIAGEWAY_FUNCTIONS = ("rijbaan", "woonerf", "busbaan")
 """BGT functions (prefixes) whose parts make up the street a segment is derived from."""
-
-ARC_CHORD_TOLERANCE_M = 0.005
-"""The largest gap between a densified arc and the true circle."""
-
-
-class GeometryError(ValueError):
-    """A GML geometry that cannot be read (garbled coordinates, unsupported element)."""
-
-
-# -- GML geometry (namespace-agnostic: GML 3.1.1 for BGT/GWSW, GML 3.2 for IMKL) ----------------
-def _local(tag: Any) -> str:
-    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
-
-
-def _children(element: etree._Element, name: str | None = None) -> list[etree._Element]:
-    return [c for c in element if isinstance(c.tag, str) and (name is None or _local(c.tag) == name)]
-
-
-def _dimension(element: etree._Element, default: int = 2) -> int:
-    """srsDimension of a coordinate element or of the nearest geometry above it."""
-    node: etree._Element | None = element
-    while node is not None:
-        value = node.get("srsDimension")
-        if value:
-            try:
-                return int(value)
-            except ValueError:
-                raise GeometryError(f"srsDimension {value!r} is not a number") from None
-        node = node.getparent()
-    return default
-
-
-def _coordinates(element: etree._Element) -> np.ndarray:
-    """The (n, 2) x/y coordinates of a posList, a run of pos elements, or a gml:coordinates."""
-    lists = _children(element, "posList")
-    if lists:
-        text = lists[0].text or ""
-        dim = _dimension(lists[0])
-    else:
-        positions = _children(element, "pos")
-        if positions:
-            rows = [_numbers(p.text or "") for p in positions]
-            if any(len(r) not in (2, 3) for r in rows):
-                raise GeometryError("a gml:pos holds neither 2 nor 3 numbers")
-            return np.array([r[:2] for r in rows], dtype=float)
-        legacy = _children(element, "coordinates")
-        if not legacy:
-            raise GeometryError(f"gml:{_local(element.tag)} has no coordinates")
-        text = " ".join((legacy[0].text or "").replace(",", " ").split())
-        dim = 2
-    values = _numbers(text)
-    if dim not in (2, 3) or len(values) % dim or not len(values):
-        raise GeometryError(f"{len(values)} numbers do not make {dim}-dimensional coordinates")
-    return values.reshape(-1, dim)[:, :2]
-
-
-def _numbers(text: str) -> np.ndarray:
-    try:
-        return np.array(text.split(), dtype=float)
-    except ValueError:
-        raise GeometryError(f"coordinates {text.strip()[:40]!r} are not numbers") from None
-
-
-def arc_points(points: np.ndarray) -> np.ndarray:
-    """Densify a 3-point circular arc (start, any point on it, end) into a polyline within the chord tolerance."""
-    origin = points[0]
-    (x1, y1), (x2, y2), (x3, y3) = points - origin  # RD coordinates are large: compute near the origin
-    d = 2.0 * (x1 * (y2 - y3) + x2 * (y3 - y1) + x3 * (y1 - y2))
-    if abs(d) < 1e-9:  # collinear: the 'arc' is a straight line
-        return points
-    s1, s2, s3 = x1 * x1 + y1 * y1, x2 * x2 + y2 * y2, x3 * x3 + y3 * y3
-    cx = (s1 * (y2 - y3) + s2 * (y3 - y1) + s3 * (y1 - y2)) / d
-    cy = (s1 * (x3 - x2) + s2 * (x1 - x3) + s3 * (x2 - x1)) / d
-    radius = math.hypot(x1 - cx, y1 - cy)
-    a1, _, a3 = (math.atan2(y - cy, x - cx) for x, y in ((x1, y1), (x2, y2), (x3, y3)))
-    counter_clockwise = d > 0
-    sweep = (a3 - a1) % (2 * math.pi) if counter_clockwise else -((a1 - a3) % (2 * math.pi))
-    if radius <= ARC_CHORD_TOLERANCE_M:
-        return points
-    step = 2.0 * math.acos(max(-1.0, 1.0 - ARC_CHORD_TOLERANCE_M / radius))
-    n = max(2, min(720, math.ceil(abs(sweep) / step)))
-    angles = a1 + sweep * np.linspace(0.0, 1.0, n + 1)
-    dense = np.column_stack([cx + radius * np.cos(angles), cy + radius * np.sin(angles)]) + origin
-    dense[0], dense[-1] = points[0], points[2]
-    return dense
-
-
-def _curve_coordinates(curve: etree._Element) -> np.ndarray:
-    """Coordinates of a gml:Curve: its segments in order, arcs densified, shared joints once."""
-    parts: list[np.ndarray] = []
-    for segments in _children(curve, "segments"):
-        for segment in _children(segments):
-            kind = _local(segment.tag)
-            coords = _coordinates(segment)
-            if kind in ("LineStringSegment", "GeodesicString"):
-                parts.append(coords)
-            elif kind in ("Arc", "ArcString"):
-                if len(coords) < 3 or len(coords) % 2 == 0:
-                    raise GeometryError(f"a gml:{kind} needs an odd number (≥ 3) of points, got {len(coords)}")
-                for i in range(0, len(coords) - 2, 2):
-                    parts.append(arc_points(coords[i : i + 3]))
-            else:
-                raise GeometryError(f"unsupported curve segment gml:{kind}")
-    if not parts:
-        raise GeometryError("a gml:Curve without segments")
-    return _joined(parts)
-
-
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    """Consecutive coordinate runs as one, a joint shared by two runs kept once."""
-    return np.concatenate([parts[0]] + [p[1:] if np.allclose(p[0], q[-1]) else p for q, p in pairwise(parts)])
-
-
-def _line_coordinates(element: etree._Element) -> np.ndarray:
-    kind = _local(element.tag)
-    if kind in ("LineString", "LinearRing"):
-        return _coordinates(element)
-    if kind == "Curve":
-        return _curve_coordinates(element)
-    if kind == "Ring":
-        members = [_single(m) for m in _children(element, "curveMember")]
-        if not members:
-            raise GeometryError("a gml:Ring without curveMember")
-        parts = [_line_coordinates(m) for m in members]
-        return _joined(parts)
-    if kind == "OrientableCurve":
-        return _line_coordinates(_single(_children(element, "baseCurve")[0]))
-    raise GeometryError(f"gml:{kind} is not a line")
-
-
-def _single(property_element: etree._Element) -> etree._Element:
-    children = _children(property_element)
-    if len(children) != 1:
-        raise GeometryError(f"gml:{_local(property_element.tag)} should hold one geometry, holds {len(children)}")
-    return children[0]
-
-
-def _polygon(element: etree._Element) -> shapely.Polygon:
-    exterior = [_single(e) for e in _children(element, "exterior") + _children(element, "outerBoundaryIs")]
-    if len(exterior) != 1:
-        raise GeometryError("a gml:Polygon needs one exterior ring")
-    interiors = [_single(i) for i in _children(element, "interior") + _children(element, "innerBoundaryIs")]
-    rings = [_line_coordinates(r) for r in (*exterior, *interiors)]
-    for ring in rings:
-        if len(ring) < 4 or not np.allclose(ring[0], ring[-1]):
-            raise GeometryError("a polygon ring must be closed and have at least 4 points")
-    return shapely.Polygon(rings[0], rings[1:])
-
-
-def geometry_from_gml(element: etree._Element) -> BaseGeometry:
-    """A Shapely geometry (2D) from a GML geometry element of any GML version (matched on local names).
-
-    Handles Point, LineString, Curve (LineStringSegment, Arc, ArcString), LinearRing/Ring, Polygon
-    (holes kept), Surface/PolygonPatch and the Multi* aggregates; raises GeometryError otherwise.
-    """
-    kind = _local(element.tag)
-    if kind == "Point":
-        coords = _coordinates(element)
-        if len(coords) != 1:
-            raise GeometryError("a gml:Point needs one position")
-        return shapely.Point(coords[0])
-    if kind in ("LineString", "Curve", "OrientableCurve", "LinearRing", "Ring"):
-        coords = _line_coordinates(element)
-        if len(coords) < 2:
-            raise GeometryError(f"a gml:{kind} needs at least 2 points")
-        return shapely.LineString(coords)
-    if kind == "Polygon":
-        return _polygon(element)
-    if kind == "Surface":
-        patches = [p for ps in _children(element, "patches") for p in _children(ps)]
-        polygons = [_polygon(p) for p in patches]
-        return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
-    if kind in ("MultiCurve", "MultiLineString", "MultiSurface", "MultiPolygon", "MultiPoint", "CompositeCurve"):
-        members = [
-            member
-            for holder in _children(element)
-            for member in (_children(holder) if _local(holder.tag).endswith("Members") else [_single(holder)])
-        ]
-        parts = [geometry_from_gml(m) for m in members]
-        if not parts:
-            raise GeometryError(f"an empty gml:{kind}")
-        if kind == "CompositeCurve":
-            return shapely.line_merge(shapely.MultiLineString(parts))
-        if kind in ("MultiSurface", "MultiPolygon"):
-            return shapely.MultiPolygon([q for p in parts for q in getattr(p, "geoms", [p])])
-        if kind == "MultiPoint":
-            return shapely.MultiPoint(parts)
-        return shapely.MultiLineString(parts)
-    raise GeometryError(f"unsupported geometry gml:{kind}")
-
-
-def first_geometry(holder: etree._Element) -> BaseGeometry:
-    """The geometry inside a property element (e.g. `imgeo:geometrie2dWegdeel`)."""
-    children = _children(holder)
-    if not children:
-        raise GeometryError(f"{_local(holder.tag)} holds no geometry")
-    return geometry_from_gml(children[0])
 
 
 # -- reading a BGT file ------------------------------------------------------------------------
@@ -373,7 +166,7 @@ def read_bgt(path: str | Path) -> tuple[pd.DataFrame, list[Problem], dict[str, i
             f"{TRANSPORTATION_NS}; found {found}"
         )
     for tag, n in other.items():
-        skipped[f"{_local(tag)} (not a road part)"] = n
+        skipped[f"{local_name(tag)} (not a road part)"] = n
     frame = pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in rows.items()})
     return _latest_versions(frame, skipped), problems, skipped
 
@@ -382,7 +175,7 @@ def _features(stream: IO[bytes]) -> Iterator[etree._Element]:
     """Each feature in a cityObjectMember, streamed; elements already handled are freed."""
     context = etree.iterparse(stream, events=("end",), tag=f"{{{CITYGML_NS}}}cityObjectMember", huge_tree=True)
     for _, member in context:
-        yield from _children(member)
+        yield from child_elements(member)
         member.clear(keep_tail=False)
         parent = member.getparent()
         if parent is not None:
@@ -408,7 +201,11 @@ def _read_feature(
         return
     geometry: BaseGeometry | None = None
     holder = next(
-        (c for c in _children(feature) if _local(c.tag).startswith("geometrie2d") and _local(c.tag) != "geometrie2d"),
+        (
+            c
+            for c in child_elements(feature)
+            if local_name(c.tag).startswith("geometrie2d") and local_name(c.tag) != "geometrie2d"
+        ),
         None,
     )
     try:
@@ -654,32 +451,23 @@ def segments_from_bgt(raw: pd.DataFrame, *, id_prefix: str = "BGT:S") -> gpd.Geo
     return segments_from_road_polygons(polygons, id_prefix=id_prefix)
 
 
-# -- storing -----------------------------------------------------------------------------------
-def import_bgt(
-    store: Repository,
+def road_parts_from_bgt(
     path: str | Path,
     *,
     org_map: OrganisationMap | None = None,
     install_years: InstallYearPolicy | None = None,
     derive_segments: bool = False,
-    dry_run: bool = False,
-    replace: bool = False,
-    settings: Settings | None = None,
-    step: Callable[[str], None] | None = None,
-) -> FormatImportReport:
-    """Import BGT road parts as assets and, with `derive_segments`, the street segments derived from them.
+) -> tuple[MappedRecords, ...]:
+    """What a BGT file gives, in the order it must be stored: with `derive_segments` the street segments
+    derived from its carriageways (so the road parts are linked to them), then the road surface assets.
 
-    Both are checked before either is stored; the segments are stored first so that the assets are
-    linked to them. (Two transactions: a store failure between them leaves the segments stored.)
+    The file is read once; `koppelkans.register.import_mapped` stores both in one transaction.
     """
-    step = step or (lambda _: None)
     path = Path(path)
-    step(f"reading {path.name}")
     raw, problems, skipped = read_bgt(path)
     assets = _assets(path, raw, problems, skipped, org_map=org_map, install_years=install_years)
     if not derive_segments:
-        return import_mapped(store, assets, dry_run=dry_run, replace=replace, settings=settings, step=step)
-    step("deriving street centrelines")
+        return (assets,)
     derived = segments_from_bgt(raw)
     segments = MappedRecords(
         kind="segments",
@@ -687,8 +475,4 @@ def import_bgt(
         records=derived,
         mapped={"BGT carriageways (rijbaan, woonerf, busbaan) → street centreline segments": len(derived)},
     )
-    import_mapped(store, assets, dry_run=True, replace=replace, settings=settings)
-    segment_report = import_mapped(store, segments, dry_run=dry_run, replace=replace, settings=settings, step=step)
-    return import_mapped(
-        store, assets, dry_run=dry_run, replace=replace, settings=settings, also=(segment_report,), step=step
-    )
+    return segments, assets

@@ -28,33 +28,30 @@ method aggregates more finely; the worst damage is the conservative reading). Th
 kept in attributes: `crow_damages` (`"rafeling M2; langsscheuren E1"`), `crow_worst`,
 `crow_inspection_id`, `crow_inspection_date`, and the condition the asset had before
 (`previous_condition`, `previous_condition_year`). The update replaces the asset records in one
-transaction (all-or-nothing), rejecting rows that name unknown or non-road assets.
+transaction (all-or-nothing, `koppelkans.register.import_crow`), rejecting rows that name unknown or non-road
+assets (`condition_updates`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from koppelkans.config import CRS, Settings
-from koppelkans.errors import InputError, Problem, ValidationFailed
+from koppelkans.config import CRS
+from koppelkans.errors import InputError, Problem
 from koppelkans.io.exchange import read_table
-from koppelkans.io.mapping import ColumnMapping, FormatImportReport, MappedRecords, import_mapped
-from koppelkans.store import Repository
+from koppelkans.io.mapping import ColumnMapping, MappedRecords
 
 __all__ = [
     "CONDITION_TABLES",
     "DAMAGE_SEVERITY",
+    "condition_updates",
     "conditions_from_inspections",
-    "import_crow",
     "nen2767_condition",
     "read_crow",
 ]
-
-Step = Callable[[str], None]
 
 DAMAGE_SEVERITY: dict[str, str] = {
     **dict.fromkeys(
@@ -126,7 +123,7 @@ def read_crow(path: str | Path, *, mapping: ColumnMapping | None = None) -> pd.D
             f"(found {', '.join(frame.columns) or 'none'}); rename yours with --mapping",
             field=missing[0],
         )
-    frame = frame.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    frame = frame.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
     return frame.where(frame.notna() & (frame != ""), None)
 
 
@@ -183,14 +180,20 @@ def conditions_from_inspections(inspections: pd.DataFrame) -> tuple[pd.DataFrame
         ~none & ernst.isna(),
         "schadebeeld",
         rows["schadebeeld"].map(
-            lambda v: f"{v!r} is not a known CROW damage type; expected one of {', '.join(DAMAGE_SEVERITY)}, geen"
+            lambda v: (
+                "required value is missing"
+                if v is None
+                else f"{v!r} is not a known CROW damage type; expected one of {', '.join(DAMAGE_SEVERITY)}, geen"
+            )
         ),
     )
     intensity = rows.get("ernst", pd.Series([None] * len(rows))).fillna("").str.lower().map(INTENSITY)
     report(
         ~none & intensity.isna(),
         "ernst",
-        rows.get("ernst", pd.Series([None] * len(rows))).map(lambda v: f"{v!r}: use L, M or E"),
+        rows.get("ernst", pd.Series([None] * len(rows))).map(
+            lambda v: "required value is missing: use L, M or E" if v is None else f"{v!r}: use L, M or E"
+        ),
     )
     extent = _extent(rows)
     report(~none & extent.isna(), "omvang", "omvang must be 1, 2 or 3 (or give omvang_pct 0–100)")
@@ -251,65 +254,54 @@ def _extent(rows: pd.DataFrame) -> pd.Series:
     return _extent_from_percent(percent).fillna(crow)
 
 
-def import_crow(
-    store: Repository,
-    path: str | Path,
-    *,
-    mapping: ColumnMapping | None = None,
-    dry_run: bool = False,
-    settings: Settings | None = None,
-    step: Step = lambda _: None,
-) -> FormatImportReport:
-    """Update the conditions of road assets from a CROW inspection file, all-or-nothing."""
-    path = Path(path)
-    step(f"reading {path.name}")
-    conditions, problems = conditions_from_inspections(read_crow(path, mapping=mapping))
-    store.require_current_schema()
-    ids = list(conditions["asset_id"]) if len(conditions) else []
-    stored = store.read("assets", ids=ids) if ids else store.read("assets", ids=[])
+def condition_updates(
+    stored: pd.DataFrame, conditions: pd.DataFrame, *, problems: list[Problem] | None = None, source: str = "CROW"
+) -> MappedRecords:
+    """The stored road assets an inspection file rates, with their new condition (records to store with replace).
+
+    Parameters
+    ----------
+    stored
+        The assets the inspections name, as the register holds them (ids it does not hold are rejected).
+    conditions, problems
+        What `conditions_from_inspections` made of the file.
+    """
+    problems = list(problems or [])
     known = stored.set_index("id")
-    for asset_id, lines in zip(conditions.get("asset_id", []), conditions.get("crow_rows", [])):
+    for asset_id, lines, year in zip(
+        conditions.get("asset_id", []), conditions.get("crow_rows", []), conditions.get("condition_year", [])
+    ):
         row = int(str(lines).split(",")[0])
-        if asset_id not in known.index:
-            problems.append(
-                Problem(
-                    kind="assets", record=asset_id, field="asset_id", reason="no such asset in the register", row=row
-                )
-            )
-        elif pd.notna(known.at[asset_id, "condition_year"]) and known.at[asset_id, "condition_year"] > int(
-            conditions.loc[conditions["asset_id"] == asset_id, "condition_year"].iloc[0]
-        ):
-            problems.append(
-                Problem(
-                    kind="assets",
-                    record=asset_id,
-                    field="inspectiedatum",
-                    reason=f"the register holds a later condition (of {known.at[asset_id, 'condition_year']}); "
-                    "an older inspection does not replace it",
-                    row=row,
-                )
-            )
-        elif known.at[asset_id, "discipline"] != "road":
-            problems.append(
-                Problem(
-                    kind="assets",
-                    record=asset_id,
-                    field="asset_id",
-                    reason=f"a {known.at[asset_id, 'discipline']} asset; CROW inspections rate road assets",
-                    row=row,
-                )
-            )
-    if problems:
-        raise ValidationFailed(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
+        reason = _refusal(known, asset_id, int(year))
+        if reason is not None:
+            problems.append(Problem(kind="assets", record=asset_id, field=reason[0], reason=reason[1], row=row))
+    if problems or conditions.empty:  # nothing to update: the problems say why, or the file has no rows
+        return MappedRecords(
+            kind="assets",
+            source=source,
+            records=pd.DataFrame(),
+            problems=tuple(sorted(problems, key=lambda p: (p.row or 0, p.field or ""))),
+        )
     updated = _updated(stored, conditions)
     mapped = updated["condition"].map(lambda c: f"road assets → NEN 2767 condition {c}").value_counts().sort_index()
-    records = MappedRecords(
-        kind="assets",
-        source=str(path),
-        records=updated,
-        mapped={str(k): int(v) for k, v in mapped.items()},
+    return MappedRecords(
+        kind="assets", source=source, records=updated, mapped={str(k): int(v) for k, v in mapped.items()}
     )
-    return import_mapped(store, records, dry_run=dry_run, replace=True, settings=settings, step=step)
+
+
+def _refusal(known: pd.DataFrame, asset_id: str, inspected: int) -> tuple[str, str] | None:
+    """(field, reason) when an inspection cannot update this asset: unknown, rated later already, not a road."""
+    if asset_id not in known.index:
+        return "asset_id", "no such asset in the register"
+    held = known.at[asset_id, "condition_year"]
+    if pd.notna(held) and held > inspected:
+        return (
+            "inspectiedatum",
+            f"the register holds a later condition (of {held}); an older inspection does not replace it",
+        )
+    if known.at[asset_id, "discipline"] != "road":
+        return "asset_id", f"a {known.at[asset_id, 'discipline']} asset; CROW inspections rate road assets"
+    return None
 
 
 def _updated(stored: pd.DataFrame, conditions: pd.DataFrame) -> pd.DataFrame:

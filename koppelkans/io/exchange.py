@@ -7,9 +7,11 @@ Reading gives raw values and the file's CRS; checking them is the domain's job. 
 from __future__ import annotations
 
 import json
+import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -49,7 +51,7 @@ def read_table(path: str | Path, *, layer: str | None = None, crs: str | None = 
     if suffix == ".csv":
         frame, declared = _read_csv(path), None
     elif suffix == ".xlsx":
-        frame, declared = pd.read_excel(path, sheet_name=layer if layer in _sheets(path) else 0, dtype=object), None
+        frame, declared = _read_xlsx(path, layer), None
     else:
         frame, declared = _read_vector(path, layer)
     if declared and crs and not _same_crs(declared, crs):
@@ -71,6 +73,9 @@ def write_table(records: pd.DataFrame, path: str | Path, *, kind: str) -> int:
             table.to_csv(path, index=False)
         else:
             table.to_excel(path, index=False, sheet_name=kind)
+        return len(table)
+    if suffix == ".gpkg" and not isinstance(table, gpd.GeoDataFrame):
+        pyogrio.write_dataframe(table, path, driver="GPKG", layer=kind)  # an attribute table, as QGIS shows it
         return len(table)
     if not isinstance(table, gpd.GeoDataFrame):
         table = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries([None] * len(table)), crs=CRS)
@@ -104,10 +109,30 @@ def _suffix(path: Path) -> str:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """CSV as text; the separator (',' or the Dutch-Excel ';') is taken from the header line."""
-    with path.open(encoding="utf-8-sig") as handle:
-        header = handle.readline()
-    separator = ";" if header.count(";") > header.count(",") else ","
-    return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            header = handle.readline()
+        separator = ";" if header.count(";") > header.count(",") else ","
+        return pd.read_csv(path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path.name}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at byte {exc.start}); "
+            "save it as UTF-8 (Excel: 'CSV UTF-8')"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path.name} is empty") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path.name}: not a readable CSV table ({str(exc).strip().splitlines()[-1]})") from None
+
+
+def _read_xlsx(path: Path, layer: str | None) -> pd.DataFrame:
+    """The kind's sheet (or the first) as raw values."""
+    from zipfile import BadZipFile
+
+    try:
+        return pd.read_excel(path, sheet_name=layer if layer in _sheets(path) else 0, dtype=object)
+    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InputError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
 
 
 def _sheets(path: Path) -> list[str]:
@@ -123,10 +148,24 @@ def _read_vector(path: Path, layer: str | None) -> tuple[pd.DataFrame, str | Non
         if chosen is None:
             raise InputError(f"{path.name} has layers {', '.join(layers)}; name one with --layer")
         frame = pyogrio.read_dataframe(path, layer=chosen)
+        info = pyogrio.read_info(path, layer=chosen)
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"cannot read {path.name}: {exc}") from None
+    frame = _with_field_types(frame, info)
     crs = frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None else None
     return frame, crs
+
+
+def _with_field_types(frame: pd.DataFrame, info: dict[str, Any]) -> pd.DataFrame:
+    """Integer and boolean fields as written: GDAL hands them over as floats when a value is missing."""
+    for name, ogr_type, subtype in zip(info["fields"], info["ogr_types"], info["ogr_subtypes"]):
+        if name not in frame.columns or frame[name].dtype.kind != "f":
+            continue
+        if subtype == "OFSTBoolean":
+            frame[name] = frame[name].astype("boolean")
+        elif ogr_type in ("OFTInteger", "OFTInteger64"):
+            frame[name] = frame[name].astype("Int64")
+    return frame
 
 
 def _same_crs(a: str, b: str) -> bool:
@@ -136,13 +175,17 @@ def _same_crs(a: str, b: str) -> bool:
 
 
 def _flatten(records: pd.DataFrame) -> pd.DataFrame:
-    """Canonical records with their `attributes` as ordinary columns again."""
+    """Canonical records with their `attributes` as ordinary columns again, typed by what they hold."""
+    if "attributes" not in records:
+        return records
     table = records.drop(columns=["attributes"])
-    if "attributes" in records and len(records):
-        extra = pd.DataFrame(list(records["attributes"]), index=records.index)
-        extra = extra[[c for c in extra.columns if c not in table.columns]]
-        for name in extra.columns:
-            extra[name] = extra[name].map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)
+    if len(records):
+        attributes = list(records["attributes"])
+        names = [name for name in dict.fromkeys(k for a in attributes for k in a) if name not in table.columns]
+        extra = pd.DataFrame(
+            {n: _typed(pd.Series([a.get(n) for a in attributes], index=records.index, dtype=object)) for n in names},
+            index=records.index,
+        )
         geometry = table.geometry.name if isinstance(table, gpd.GeoDataFrame) else None
         columns = [c for c in table.columns if c != geometry]
         merged = pd.concat([table[columns], extra], axis=1)
@@ -150,3 +193,16 @@ def _flatten(records: pd.DataFrame) -> pd.DataFrame:
             return gpd.GeoDataFrame(merged, geometry=table.geometry, crs=table.crs)
         return merged
     return table
+
+
+def _typed(values: pd.Series) -> pd.Series:
+    """An attribute column with the type of its values, so that GeoPackage and GeoJSON keep it: flags stay
+    booleans and counts integers (not the text `True` or `1985.0`); lists and mappings become JSON."""
+    present = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if present and all(isinstance(v, bool) for v in present):
+        return values.astype("boolean")
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return values.astype("Int64")
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        return values.astype("float64")
+    return values.map(lambda v: json.dumps(v) if isinstance(v, (dict, list)) else v)

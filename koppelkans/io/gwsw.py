@@ -47,7 +47,7 @@ from lxml import etree
 
 from koppelkans.config import CRS, NL_BOUNDS_RD
 from koppelkans.errors import InputError, Problem
-from koppelkans.io.bgt import GeometryError, geometry_from_gml
+from koppelkans.io.gml import GeometryError, geometry_from_gml
 from koppelkans.io.mapping import InstallYearPolicy, MappedRecords, years_from_dates
 
 __all__ = [
@@ -153,10 +153,11 @@ def _require(table: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
 
 
 def _number(values: pd.Series) -> pd.Series:
-    """Numbers written with a decimal point or comma; anything else is NaN."""
-    return pd.to_numeric(
+    """Numbers written with a decimal point or comma; anything else (also `inf`, `nan`) is NaN."""
+    numbers = pd.to_numeric(
         values.astype(object).map(lambda v: v.replace(",", ".") if isinstance(v, str) else v), errors="coerce"
     )
+    return numbers.where(np.isfinite(numbers.astype(float)))
 
 
 def assets_from_hydx(
@@ -272,12 +273,12 @@ def _hydx_pipes(
         ids, pipes["KN1_IDE"], pipes["KN2_IDE"], start["_x"].notna(), end["_x"].notna()
     ):
         if not (s_ok and e_ok):
-            missing = ", ".join(n for n, ok in ((a, s_ok), (b, e_ok)) if not ok)
-            problems.append(
-                Problem(
-                    kind="assets", record=record, field="geometry", reason=f"node {missing} is not in Knooppunt.csv"
-                )
-            )
+            missing = [n for n, ok in ((a, s_ok), (b, e_ok)) if not ok]
+            absent = [n for n in missing if n not in by_id.index]
+            unplaced = [n for n in missing if n in by_id.index]
+            reasons = [f"node {', '.join(absent)} is not in Knooppunt.csv"] if absent else []
+            reasons += [f"node {', '.join(unplaced)} has no KNP_XCO/KNP_YCO"] if unplaced else []
+            problems.append(Problem(kind="assets", record=record, field="geometry", reason="; ".join(reasons)))
     coords = np.stack(
         [np.column_stack([start["_x"], start["_y"]]), np.column_stack([end["_x"], end["_y"]])], axis=1
     ).astype(float)

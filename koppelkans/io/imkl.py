@@ -6,11 +6,16 @@ no geometry of its own: its `net:link`s point to `us-net-common:UtilityLink`s wh
 `…_ulink.1`, `…_ulink.2`: they are merged). Its `net:inNetwork` points to an `imkl:Utiliteitsnet`
 with the `thema` that gives our discipline and the `standaardDieptelegging` that gives depth_m.
 
-- Streaming: lxml `iterparse` per `gml:featureMember`, each member freed once read, straight from
-  the .zip (the `GI_gebiedsinformatielevering_*.xml`, else `netinformatie*.xml`, else the one XML).
-  Memory holds the parsed records and link coordinates, never the document. Geometry must be in RD
-  New (`urn:ogc:def:crs:EPSG::28992` or `EPSG:28992`; IMKL prescribes it, so a missing srsName is
-  taken as RD); any other srsName rejects the cable.
+- Streaming: lxml `iterparse` per `gml:featureMember`, each member cleared and its earlier siblings
+  deleted once read, straight from the .zip (the `GI_gebiedsinformatielevering_*.xml`, else
+  `netinformatie*.xml`, else the one XML). Cables are handed out in chunks (`iter_assets_from_imkl`)
+  as soon as their network and UtilityLinks have been read, and their link coordinates freed, so
+  memory holds one chunk, never the document nor all its records: it does not grow with the file
+  (`koppelkans bench import-imkl`). A link two cables share is read again at the end for the second.
+  The KLIC meldnummer is that of the `GebiedsinformatieAanvraag` that precedes the cables (KLIC writes
+  it first), else taken from the file name. Geometry must be in RD New (`urn:ogc:def:crs:EPSG::28992`
+  or `EPSG:28992`; IMKL prescribes it, so a missing srsName is taken as RD); any other srsName
+  rejects the cable.
 - Owner: the bronhoudercode (`KL1031`, `GM0153`) in the `gml:id` (`nl.imkl-KL1031.…`), mapped to
   our organisation with the org map (`--org-map`, columns bronhoudercode,organisation).
 - Theme → discipline: laagspanning → electricity_lv; middenspanning, hoogspanning and
@@ -52,17 +57,17 @@ from lxml import etree
 
 from koppelkans.config import CRS
 from koppelkans.errors import InputError, Problem
-from koppelkans.io.bgt import GeometryError, first_geometry
+from koppelkans.io.gml import GeometryError, first_geometry
 from koppelkans.io.mapping import InstallYearPolicy, MappedRecords, OrganisationMap, years_from_dates
 
 __all__ = [
     "CABLE_CLASSES",
+    "CHUNK_SIZE",
     "IMKL_NS",
     "THEMES",
-    "ImklDelivery",
     "assets_from_imkl",
+    "iter_assets_from_imkl",
     "iter_imkl_features",
-    "read_imkl",
 ]
 
 IMKL_NS = "http://www.geostandaarden.nl/imkl/wibon"
@@ -71,6 +76,8 @@ US_NET_COMMON_NS = "http://inspire.ec.europa.eu/schemas/us-net-common/4.0"
 GML_ID = f"{{{GML32_NS}}}id"
 HREF = "{http://www.w3.org/1999/xlink}href"
 XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+CHUNK_SIZE = 5_000
+"""Cables per chunk of `iter_assets_from_imkl`: about 1.5 kB of memory each while mapped and checked."""
 RD_SRS = re.compile(r"(EPSG:+|EPSG/0/|epsg/)28992/?$", re.IGNORECASE)
 
 CABLE_CLASSES = {
@@ -220,23 +227,6 @@ def iter_imkl_features(stream: IO[bytes], *, namespaces: dict[str, str] | None =
                 del parent[0]
 
 
-@dataclass
-class ImklDelivery:
-    """What a delivery holds, as plain columns (not yet mapped onto our schema)."""
-
-    source: str
-    reference: str
-    cables: dict[str, list[Any]] = field(default_factory=lambda: {name: [] for name in _CABLE_FIELDS})
-    networks: dict[str, tuple[str | None, float | None]] = field(default_factory=dict)
-    links: dict[str, np.ndarray] = field(default_factory=dict)
-    link_problems: dict[str, str] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    managers: set[str] = field(default_factory=set)
-
-    def skip(self, what: str) -> None:
-        self.skipped[what] = self.skipped.get(what, 0) + 1
-
-
 _ADMINISTRATIVE = frozenset(
     {
         "GebiedsinformatieLevering",
@@ -253,48 +243,127 @@ _ADMINISTRATIVE = frozenset(
         "EigenTopografie",
     }
 )
+_ADMINISTRATION = "KLIC administration (aanvraag, levering, polygonen, beheerders, bijlagen)"
+_UTILITY_LINK = f"{{{US_NET_COMMON_NS}}}UtilityLink"
 
 
-def read_imkl(path: str | Path) -> ImklDelivery:
-    """Stream a delivery (.xml or .zip) into an ImklDelivery; raises InputError when it is no IMKL 2.0 file."""
-    path = Path(path)
-    namespaces: dict[str, str] = {}
+@dataclass
+class _Delivery:
+    """What has streamed by of a delivery and is not handed out yet.
+
+    Cables wait in `cables` (plain columns) until their network and every UtilityLink they name
+    have been read; links wait in `links` until their cable is handed out. KLIC writes a cable's
+    links next to it, so both stay small; only `networks`, the skip counts and the broken links
+    are kept for the whole file.
+    """
+
+    path: Path
+    org_map: OrganisationMap
+    install_years: InstallYearPolicy
+    name: str = ""
+    meldnummer: str | None = None
     reference: str | None = None
-    with _opened(path) as (name, stream):
-        delivery = ImklDelivery(source=str(path), reference="")
-        features = 0
-        try:
-            for feature in iter_imkl_features(stream, namespaces=namespaces):
-                features += 1
-                namespace, _, kind = feature.tag[1:].partition("}")
-                if namespace == IMKL_NS and kind in CABLE_CLASSES:
-                    _read_cable(feature, kind, delivery)
-                elif namespace == US_NET_COMMON_NS and kind == "UtilityLink":
-                    _read_link(feature, delivery)
-                elif namespace == IMKL_NS and kind == "Utiliteitsnet":
-                    delivery.networks[feature.get(GML_ID, "")] = _read_network(feature)
-                elif namespace == IMKL_NS and kind == "GebiedsinformatieAanvraag":
-                    reference = _text(feature.find(f"{{{IMKL_NS}}}klicMeldnummer")) or reference
-                    delivery.skip("KLIC administration (aanvraag, levering, polygonen, beheerders, bijlagen)")
-                elif namespace == IMKL_NS and kind == "Beheerder":
-                    code = _text(feature.find(f"{{{IMKL_NS}}}bronhoudercode"))
-                    if code:
-                        delivery.managers.add(code)
-                    delivery.skip("KLIC administration (aanvraag, levering, polygonen, beheerders, bijlagen)")
-                elif namespace == IMKL_NS and kind in _ADMINISTRATIVE:
-                    delivery.skip("KLIC administration (aanvraag, levering, polygonen, beheerders, bijlagen)")
-                elif namespace == IMKL_NS:
-                    delivery.skip(f"{kind} (no cable or pipe)")
-                else:
-                    delivery.skip(f"{kind} in {namespace} (not IMKL 2.0)")
-        except etree.XMLSyntaxError as exc:
-            raise InputError(f"{name}: not well-formed XML ({exc.msg}, line {exc.lineno})") from None
-    _check_namespaces(name, namespaces, features, delivery)
-    delivery.reference = reference or _reference_from_name(name)
-    return delivery
+    cables: dict[str, list[Any]] = field(default_factory=lambda: {name: [] for name in _CABLE_FIELDS})
+    networks: dict[str, tuple[str | None, float | None]] = field(default_factory=dict)
+    links: dict[str, np.ndarray] = field(default_factory=dict)
+    link_problems: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    namespaces: dict[str, str] = field(default_factory=dict)
+    features: int = 0
+
+    def skip(self, what: str) -> None:
+        self.skipped[what] = self.skipped.get(what, 0) + 1
+
+    def chunks(self, chunk_size: int) -> Iterator[MappedRecords]:
+        """Stream the file, handing out the cables that can be mapped every `chunk_size` cables, the rest at the end."""
+        with _opened(self.path) as (name, stream):
+            self.name = name
+            since_last = 0
+            try:
+                for feature in iter_imkl_features(stream, namespaces=self.namespaces):
+                    if self.read(feature):
+                        since_last += 1
+                    if since_last >= chunk_size:
+                        since_last = 0
+                        chunk = self.hand_out_ready()
+                        if chunk is not None:
+                            yield chunk
+            except etree.XMLSyntaxError as exc:
+                raise InputError(f"{name}: not well-formed XML ({exc.msg}, line {exc.lineno})") from None
+        _check_namespaces(self.name, self.namespaces, self.features)
+        self.reread_links(self.missing_links())
+        yield self.hand_out_rest()
+
+    def read(self, feature: etree._Element) -> bool:
+        """Take in one feature; True when it was a cable or pipe."""
+        self.features += 1
+        namespace, _, kind = feature.tag[1:].partition("}")
+        if namespace == IMKL_NS and kind in CABLE_CLASSES:
+            _read_cable(feature, kind, self.cables)
+            return True
+        if feature.tag == _UTILITY_LINK:
+            _read_link(feature, self)
+        elif namespace == IMKL_NS and kind == "Utiliteitsnet":
+            self.networks[feature.get(GML_ID, "")] = _read_network(feature)
+        elif namespace == IMKL_NS and kind in _ADMINISTRATIVE:
+            if kind == "GebiedsinformatieAanvraag":
+                self.meldnummer = _text(feature.find(f"{{{IMKL_NS}}}klicMeldnummer")) or self.meldnummer
+            self.skip(_ADMINISTRATION)
+        elif namespace == IMKL_NS:
+            self.skip(f"{kind} (no cable or pipe)")
+        else:
+            self.skip(f"{kind} in {namespace} (not IMKL 2.0)")
+        return False
+
+    def missing_links(self) -> set[str]:
+        """UtilityLinks that waiting cables name but that are not (or no longer) at hand."""
+        return {
+            href
+            for hrefs in self.cables["links"]
+            for href in hrefs
+            if href not in self.links and href not in self.link_problems
+        }
+
+    def reread_links(self, wanted: set[str]) -> None:
+        """Read these UtilityLinks again: a link two cables share was freed when the first was handed out."""
+        if not wanted:
+            return
+        with _opened(self.path) as (_, stream):
+            for feature in iter_imkl_features(stream):
+                if feature.tag == _UTILITY_LINK and feature.get(GML_ID) in wanted:
+                    _read_link(feature, self)
+
+    def hand_out_ready(self) -> MappedRecords | None:
+        """The waiting cables whose network and links have all been read, as asset records (None if none)."""
+        ready = np.array(
+            [
+                network in self.networks and all(h in self.links or h in self.link_problems for h in hrefs)
+                for network, hrefs in zip(self.cables["network"], self.cables["links"])
+            ],
+            dtype=bool,
+        )
+        return self._hand_out(ready, skipped={}) if ready.any() else None
+
+    def hand_out_rest(self) -> MappedRecords:
+        """Every waiting cable (those still missing a network or link become problems), with the skip counts."""
+        return self._hand_out(np.ones(len(self.cables["gml_id"]), dtype=bool), skipped=dict(self.skipped))
+
+    def _hand_out(self, ready: np.ndarray, *, skipped: dict[str, int]) -> MappedRecords:
+        cables = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in self.cables.items()})
+        waiting = cables[~ready]
+        self.cables = {k: list(waiting[k]) for k in _CABLE_FIELDS}
+        if self.reference is None:
+            self.reference = self.meldnummer or _reference_from_name(self.name)
+        taken = cables[ready].reset_index(drop=True)
+        mapped = _mapped(taken, self, skipped=skipped)
+        for hrefs in taken["links"]:
+            for href in hrefs:
+                self.links.pop(href, None)
+        return mapped
 
 
-def _check_namespaces(name: str, namespaces: dict[str, str], features: int, delivery: ImklDelivery) -> None:
+def _check_namespaces(name: str, namespaces: dict[str, str], features: int) -> None:
+    """Refuse a file that is no IMKL 2.0 delivery, saying what it is instead."""
     found_imkl = [uri for uri in namespaces if "imkl" in uri.lower()]
     if IMKL_NS not in namespaces:
         if found_imkl:
@@ -344,7 +413,8 @@ def _first(children: dict[str, list[etree._Element]], *names: str) -> etree._Ele
     return None
 
 
-def _read_cable(feature: etree._Element, kind: str, delivery: ImklDelivery) -> None:
+def _read_cable(feature: etree._Element, kind: str, columns: dict[str, list[Any]]) -> None:
+    """Append one cable's raw values to the waiting columns (no geometry: that is in its UtilityLinks)."""
     c = _by_name(feature)
     diameter = _first(c, "pipeDiameter", "kabelDiameter", "ductWidth")
     material = _first(c, "buismateriaalType", "telecommunicationsCableMaterialType")
@@ -372,10 +442,11 @@ def _read_cable(feature: etree._Element, kind: str, delivery: ImklDelivery) -> N
     )
     for column, value in zip(_CABLE_FIELDS, values):
         # codes, dates and network references repeat across a delivery: keep one copy of each
-        delivery.cables[column].append(sys.intern(value) if isinstance(value, str) and column != "gml_id" else value)
+        columns[column].append(sys.intern(value) if isinstance(value, str) and column != "gml_id" else value)
 
 
-def _read_link(feature: etree._Element, delivery: ImklDelivery) -> None:
+def _read_link(feature: etree._Element, delivery: _Delivery) -> None:
+    """Keep a UtilityLink's centreline coordinates (or why it has none) until its cable is handed out."""
     gml_id = feature.get(GML_ID, "")
     holder = feature.find("{http://inspire.ec.europa.eu/schemas/net/4.0}centrelineGeometry")
     try:
@@ -435,25 +506,40 @@ def _discipline(kind: str, theme: str | None, material: str | None, product: str
     return discipline, ""
 
 
+def iter_assets_from_imkl(
+    path: str | Path,
+    *,
+    org_map: OrganisationMap | None = None,
+    install_years: InstallYearPolicy | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[MappedRecords]:
+    """Assets (lines, one per cable/pipe/duct) from a KLIC delivery, in chunks of about `chunk_size` cables.
+
+    Memory holds one chunk and the cables still waiting for their UtilityLinks, never the delivery; the
+    last chunk carries the counts of the features skipped. See the module docstring for the mapping.
+    """
+    delivery = _Delivery(
+        path=Path(path), org_map=org_map or OrganisationMap(), install_years=install_years or InstallYearPolicy()
+    )
+    yield from delivery.chunks(chunk_size)
+
+
 def assets_from_imkl(
     path: str | Path,
     *,
     org_map: OrganisationMap | None = None,
     install_years: InstallYearPolicy | None = None,
 ) -> MappedRecords:
-    """Assets (lines, one per cable/pipe/duct) from a KLIC delivery; see the module docstring for the mapping."""
-    delivery = read_imkl(path)
-    return _mapped(delivery, org_map or OrganisationMap(), install_years or InstallYearPolicy())
+    """Every asset of a KLIC delivery at once (`iter_assets_from_imkl` combined); imports stream the chunks."""
+    return MappedRecords.combined(iter_assets_from_imkl(path, org_map=org_map, install_years=install_years))
 
 
-def _mapped(delivery: ImklDelivery, org_map: OrganisationMap, install_years: InstallYearPolicy) -> MappedRecords:
-    """Asset records from a delivery (which this consumes: its cable columns and link coordinates are freed)."""
-    cables = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in delivery.cables.items()})
-    delivery.cables.clear()  # the frame holds them now; a large delivery should not be held twice
-    skipped = dict(delivery.skipped)
+def _mapped(cables: pd.DataFrame, delivery: _Delivery, *, skipped: dict[str, int]) -> MappedRecords:
+    """Asset records from cables whose networks and links have been read (missing ones become problems)."""
+    org_map, install_years = delivery.org_map, delivery.install_years
     problems: list[Problem] = []
     if cables.empty:
-        return MappedRecords(kind="assets", source=delivery.source, records=pd.DataFrame(), skipped=skipped)
+        return MappedRecords(kind="assets", source=str(delivery.path), records=pd.DataFrame(), skipped=skipped)
     projected = cables["status"] == "projected"
     if projected.any():
         skipped["cables and pipes with status projected (not built yet)"] = int(projected.sum())
@@ -481,7 +567,6 @@ def _mapped(delivery: ImklDelivery, org_map: OrganisationMap, install_years: Ins
     depth = network[keep].reset_index(drop=True).map(lambda t: t[1])
 
     geometry, geometry_problems = _geometries(cables, delivery)
-    delivery.links.clear()
     problems += geometry_problems
     owner = cables["gml_id"].map(_bronhoudercode)
     organisation = org_map.resolve(owner)
@@ -547,7 +632,7 @@ def _mapped(delivery: ImklDelivery, org_map: OrganisationMap, install_years: Ins
     ).value_counts()
     return MappedRecords(
         kind="assets",
-        source=delivery.source,
+        source=str(delivery.path),
         records=records.loc[~no_year & ~no_geometry].reset_index(drop=True),
         problems=tuple(problems),
         mapped={str(k): int(v) for k, v in mapped.sort_index().items()},
@@ -567,7 +652,7 @@ def _bronhoudercode(gml_id: str | None) -> str | None:
     return local.partition(".")[0] or None
 
 
-def _geometries(cables: pd.DataFrame, delivery: ImklDelivery) -> tuple[np.ndarray, list[Problem]]:
+def _geometries(cables: pd.DataFrame, delivery: _Delivery) -> tuple[np.ndarray, list[Problem]]:
     """Each cable's centreline from its UtilityLinks (split links merged); problems for those without one."""
     geometries = np.full(len(cables), None, dtype=object)
     problems = []

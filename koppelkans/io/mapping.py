@@ -1,6 +1,6 @@
-"""How a source file maps onto the exchange schema, and how the mapped records are stored.
+"""How a source file maps onto the exchange schema: what every importer of a foreign format shares.
 
-Four things every importer of a foreign format shares:
+Four things, all pure (storing mapped records is the register's job, `koppelkans.register.import_mapped`):
 
 - `ColumnMapping`: a user's YAML file that renames their columns, translates their values and
   converts their units, for any table or GIS file (`koppelkans import KIND PATH --mapping M.yaml`).
@@ -10,9 +10,8 @@ Four things every importer of a foreign format shares:
   one, and we never invent it silently: by default such records are rejected; the user may accept
   the registration date as an upper-bound estimate (`registration`) or name a year (`1975`); either
   way the record carries `install_year_source` and `install_year_estimated=true`.
-- `MappedRecords` / `import_mapped`: a parsed file as raw exchange records plus the problems the
-  parser found and a summary of what was mapped to what; stored all-or-nothing through
-  `import_records`, with every problem (parser and validation) reported at once.
+- `MappedRecords`: a parsed file (or one chunk of a large one) as raw exchange records plus the
+  problems the parser found, a summary of what was mapped to what, and advice per field.
 
 A mapping file looks like this (every section optional)::
 
@@ -38,37 +37,31 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from koppelkans.config import CRS, Settings
 from koppelkans.domain.records import kind_spec
-from koppelkans.domain.validation import GEOMETRY_COLUMN_NAMES, validate_records
-from koppelkans.errors import InputError, Problem, ValidationFailed
+from koppelkans.domain.validation import GEOMETRY_COLUMN_NAMES
+from koppelkans.errors import InputError, Problem
 from koppelkans.io.exchange import read_table
-from koppelkans.register import ImportReport, import_records
-from koppelkans.store import Repository
 
 __all__ = [
     "PLACEHOLDER_DATES",
     "PLACEHOLDER_YEARS",
     "ColumnMapping",
-    "FormatImportReport",
     "InstallYearPolicy",
     "MappedRecords",
     "OrganisationMap",
-    "import_file_with_mapping",
-    "import_mapped",
     "years_from_dates",
 ]
-
-Step = Callable[[str], None]
 
 PLACEHOLDER_YEARS = frozenset({1, 1000, 1111, 1900, 9999})
 """Years that registers write when they do not know (KLIC `9999-12-31`, `beginLifespanVersion` 1000/9999, 1900)."""
@@ -78,10 +71,6 @@ PLACEHOLDER_DATES = frozenset({"1970-01-01"})
 
 EARLIEST_PLAUSIBLE_YEAR = 1800
 """The schema's lower bound for install_year; anything earlier is a placeholder."""
-
-
-def _no_step(_: str) -> None:
-    """Default progress callback: say nothing."""
 
 
 # -- dates and years ---------------------------------------------------------------------------
@@ -257,10 +246,11 @@ def _cell(value: Any) -> str | None:
     return text or None
 
 
-# -- mapped records and how they are stored ----------------------------------------------------
+# -- mapped records ----------------------------------------------------------------------------
 @dataclass(frozen=True, kw_only=True)
 class MappedRecords:
-    """A foreign file as raw exchange records of one kind (geometry in EPSG:28992), with what the parser found.
+    """A foreign file (or one chunk of it) as raw exchange records of one kind (geometry in EPSG:28992),
+    with what the parser found.
 
     `mapped` and `skipped` summarise what became what (`"Elektriciteitskabel, laagspanning → electricity_lv": 3`,
     `"Annotatie (no cable or pipe)": 5`); `hints` add advice to validation problems of a field.
@@ -274,91 +264,49 @@ class MappedRecords:
     skipped: Mapping[str, int] = field(default_factory=dict)
     hints: Mapping[str, str] = field(default_factory=dict)
 
-    def summary_lines(self) -> list[str]:
-        """What was mapped to what, and what was left out and why, one line each."""
-        lines = [f"  {n:>7,}  {what}" for what, n in self.mapped.items()]
-        lines += [f"  {n:>7,}  skipped: {what}" for what, n in self.skipped.items()]
-        return lines
-
-
-@dataclass(frozen=True, kw_only=True)
-class FormatImportReport(ImportReport):
-    """An import of a foreign format: the ImportReport plus what was mapped, skipped and also stored."""
-
-    mapped: Mapping[str, int] = field(default_factory=dict)
-    skipped: Mapping[str, int] = field(default_factory=dict)
-    also: tuple[ImportReport, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            **super().as_dict(),
-            "mapped": dict(self.mapped),
-            "skipped": dict(self.skipped),
-            "also": [report.as_dict() for report in self.also],
-        }
-
-
-def import_mapped(
-    store: Repository,
-    mapped: MappedRecords,
-    *,
-    dry_run: bool = False,
-    replace: bool = False,
-    settings: Settings | None = None,
-    also: tuple[ImportReport, ...] = (),
-    step: Step = _no_step,
-) -> FormatImportReport:
-    """Store mapped records in one transaction; raises ValidationFailed with every problem, parser's and schema's."""
-    if mapped.records.empty and not mapped.problems:
-        skipped = "; ".join(f"{n} {what}" for what, n in mapped.skipped.items()) or "nothing recognisable"
-        raise InputError(f"{Path(mapped.source).name}: no {mapped.kind} to import (skipped: {skipped})")
-    try:
-        if mapped.problems:
-            store.require_current_schema()
-            schema_problems: tuple[Problem, ...] = ()
-            if not mapped.records.empty:  # report what validation finds in the rest as well, all at once
-                schema_problems = validate_records(
-                    mapped.kind, mapped.records, source_crs=CRS, known=store.known(), replace=replace
-                ).problems
-            raise ValidationFailed(_with_hints(mapped, (*mapped.problems, *schema_problems)))
-        report = import_records(
-            store,
-            mapped.kind,
-            mapped.records,
-            source_crs=CRS,
-            source=mapped.source,
-            dry_run=dry_run,
-            replace=replace,
-            settings=settings,
-            step=step,
+    @classmethod
+    def combined(cls, chunks: Iterable[MappedRecords]) -> MappedRecords:
+        """The chunks of one file as one: records concatenated, problems in order, summaries added up."""
+        chunks = list(chunks)
+        if not chunks:
+            raise ValueError("no chunks to combine")
+        frames = [c.records for c in chunks if not c.records.empty]
+        records = pd.concat(frames, ignore_index=True) if frames else chunks[0].records
+        for name in records.columns:  # concat turns a chunk's all-None column into NaN
+            if pd.api.types.is_object_dtype(records[name].dtype):
+                records[name] = records[name].where(records[name].notna(), None)
+        if frames and isinstance(frames[0], gpd.GeoDataFrame):
+            records = gpd.GeoDataFrame(records, geometry=frames[0].geometry.name, crs=frames[0].crs)
+        mapped: Counter[str] = Counter()
+        skipped: Counter[str] = Counter()
+        for chunk in chunks:
+            mapped.update(chunk.mapped)
+            skipped.update(chunk.skipped)
+        return cls(
+            kind=chunks[0].kind,
+            source=chunks[0].source,
+            records=records,
+            problems=tuple(p for c in chunks for p in c.problems),
+            mapped=dict(sorted(mapped.items())),
+            skipped=dict(skipped),
+            hints=dict(chunks[0].hints),
         )
-    except ValidationFailed as failure:
-        if mapped.problems:
-            raise
-        raise ValidationFailed(_with_hints(mapped, failure.problems)) from None
-    return FormatImportReport(
-        **{name: getattr(report, name) for name in ImportReport.__dataclass_fields__},
-        mapped=dict(mapped.mapped),
-        skipped=dict(mapped.skipped),
-        also=also,
-    )
 
-
-def _with_hints(mapped: MappedRecords, problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
-    """Problems with the format's advice appended to the reasons of the fields it has advice for."""
-    out = []
-    for problem in problems:
-        hint = mapped.hints.get(problem.field or "")
-        if hint and hint not in problem.reason:
-            problem = Problem(
-                kind=problem.kind,
-                record=problem.record,
-                field=problem.field,
-                reason=f"{problem.reason}; {hint}",
-                row=problem.row,
-            )
-        out.append(problem)
-    return tuple(out)
+    def with_hints(self, problems: Iterable[Problem]) -> tuple[Problem, ...]:
+        """Problems with this format's advice appended to the reasons of the fields it has advice for."""
+        out = []
+        for problem in problems:
+            hint = self.hints.get(problem.field or "")
+            if hint and hint not in problem.reason:
+                problem = Problem(
+                    kind=problem.kind,
+                    record=problem.record,
+                    field=problem.field,
+                    reason=f"{problem.reason}; {hint}",
+                    row=problem.row,
+                )
+            out.append(problem)
+        return tuple(out)
 
 
 # -- column mapping (YAML) ---------------------------------------------------------------------
@@ -515,34 +463,3 @@ def _converted(value: Any, factor: float) -> Any:
     except ValueError:
         return value
     return round(number * factor, 6)
-
-
-def import_file_with_mapping(
-    store: Repository,
-    kind: str,
-    path: str | Path,
-    mapping: ColumnMapping,
-    *,
-    crs: str | None = None,
-    layer: str | None = None,
-    dry_run: bool = False,
-    replace: bool = False,
-    settings: Settings | None = None,
-    step: Step = _no_step,
-) -> ImportReport:
-    """Import a user's own table or GIS file of `kind` records through their column mapping."""
-    spec = kind_spec(kind)
-    step(f"reading {Path(path).name}")
-    raw = read_table(path, layer=layer or spec.name, crs=crs or mapping.crs)
-    frame = mapping.apply(raw.frame, kind=spec.name)
-    return import_records(
-        store,
-        spec.name,
-        frame,
-        source_crs=raw.crs,
-        source=raw.source,
-        dry_run=dry_run,
-        replace=replace,
-        settings=settings,
-        step=step,
-    )
