@@ -6,6 +6,7 @@ street segments. The CLI (`koppelkans …`) is a thin shell over these functions
 
 from __future__ import annotations
 
+from koppelkans import _pandas_options  # noqa: F401  (first: pandas settings the package relies on)
 from koppelkans.analysis.linking import links_from_geometries, unlinked_ids
 from koppelkans.config import DEFAULTS, Settings
 from koppelkans.domain.findings import Conflict, Coupling, RecordRef, Saving

@@ -67,7 +67,7 @@ def _groups_of(edges: pd.DataFrame, table: pd.DataFrame, flex_years: float, area
     # cut into year slots of flex + 1 years by preferred year; each slot is a candidate group
     # (its joint window is checked again when the savings are computed).
     split = nodes[~nodes["component"].map(joint)].copy()
-    split["preferred"] = split["key"].map(table["preferred"])
+    split["preferred"] = split["key"].map(table["preferred"]).astype("int64")  # also when split is empty
     first = split.groupby("component")["preferred"].transform("min")
     slot = (split["preferred"] - first) // (int(flex_years) + 1)
     pairs = pd.DataFrame({"group": "c" + split["component"].astype(str) + "s" + slot.astype(str), "key": split["key"]})
