@@ -6,14 +6,18 @@ DB ?= koppelkans.gpkg
 PG_SERVER ?= postgresql://postgres@127.0.0.1:5432/postgres
 export KOPPELKANS_TEST_POSTGIS ?= $(PG_SERVER)
 
-.PHONY: install demo test lint bench postgis clean
+.PHONY: install reports demo test lint bench postgis clean
 
 $(BIN)/koppelkans: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
-install: $(BIN)/koppelkans
+install: $(BIN)/koppelkans reports
+
+# Pango and fonts for the PDF reports (WeasyPrint), pdftoppm for their tests: from Debian, once.
+reports:
+	bash scripts/ensure-weasyprint-libs.sh
 
 demo: install
 	rm -f $(DB)

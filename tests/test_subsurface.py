@@ -6,6 +6,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -127,6 +128,32 @@ def test_heat_pair_fits_if_the_cheapest_cable_moves() -> None:
     assert row["moves"] == (
         {"type": "asset", "id": "ENEXIS:L1", "discipline": "electricity_lv", "length_m": 100.0, "cost_eur": 18000.0},
     )
+
+
+def test_streets_with_different_numbers_of_blockers_are_fitted_together() -> None:
+    """The first street has three blockers, the second one and the third none: each keeps its own."""
+    streets = [street(8.0, id="S1"), street(5.0, id="S2"), street(16.0, id="S3")]
+    for shift, one in zip((0, 50, 100), streets, strict=True):
+        one.geometry = one.geometry.translate(yoff=shift)
+    segments = gpd.GeoDataFrame(pd.concat(streets, ignore_index=True), crs="EPSG:28992")
+    crowded = [
+        *cable_strip(8.0),
+        along("RIO:R1", "sewer", 4.0, 8.0, diameter=400, depth=2.2),
+        along("RIO:R2", "sewer", 4.9, 8.0, diameter=500, depth=2.5),
+        along("RIO:I1", "water_storage", 6.5, 8.0, diameter=1000, depth=1.3),
+    ]
+    narrow = [
+        along("ENEXIS:L2", "electricity_lv", 0.8, 5.0, depth=0.7, cost_per_m=180.0),
+        along("ENEXIS:G2", "gas", 1.3, 5.0, diameter=110, depth=1.11, cost_per_m=250.0),
+        along("RIO:R3", "sewer", 2.5, 5.0, diameter=300, depth=2.0),
+        along("VITENS:W2", "water", 3.8, 5.0, diameter=160, depth=1.16, cost_per_m=350.0),
+    ]
+    for row in narrow:
+        row["geometry"] = shapely.affinity.translate(row["geometry"], yoff=50)
+    result = fit(segments, crowded + narrow).segments.set_index("segment_id")
+    assert set(result.loc["S1", "blocking"]) == {"RIO:R1", "RIO:R2", "RIO:I1"}
+    assert result.loc["S2", "blocking"] == ("ENEXIS:L2",)
+    assert result.loc["S3", "blocking"] == ()
 
 
 def test_tree_closer_than_2_5m_to_a_cable_is_reported() -> None:

@@ -11,6 +11,7 @@ from koppelkans.cli import (
     bench_forecast,
     bench_imkl,
     bench_plan,
+    brief,
     couplings,
     demo,
     fit,
@@ -54,6 +55,7 @@ formats.add_commands(app)
 serve.add_commands(app)
 plan.add_commands(app)
 fit.add_commands(app)
+brief.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

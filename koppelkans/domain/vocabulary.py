@@ -5,11 +5,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 __all__ = [
+    "DECIDED_COUPLING_STATUSES",
     "TRENCHLESS_WORK_KINDS",
     "AreaLevel",
     "ConflictKind",
     "CouplingKind",
+    "CouplingStatus",
     "Discipline",
+    "GateOutcome",
     "OrganisationKind",
     "Phase",
     "ProjectType",
@@ -30,6 +33,12 @@ class Vocabulary(StrEnum):
     @classmethod
     def codes(cls) -> tuple[str, ...]:
         return tuple(member.value for member in cls)
+
+    def label_in(self, language: str) -> str:
+        """The label in a UI language: Dutch (`label`) or English (`en`), for reports in either language."""
+        if language != "en":
+            return self.label
+        return _LABELS_EN.get(f"{type(self).__name__}.{self.value}") or _LABELS_EN.get(self.value, self.value)
 
 
 class OrganisationKind(Vocabulary):
@@ -122,6 +131,30 @@ class CouplingKind(Vocabulary):
     AFSTEMMING = "afstemming"
 
 
+class CouplingStatus(Vocabulary):
+    """Where a project stands on a coupling (PRODUCT.md C3). K9 records decisions (accepted / declined, with
+    a reason); the coupling workflow (K11) adds the steps before and after them."""
+
+    PROPOSED = "proposed"
+    UNDER_REVIEW = "under_review"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REALISED = "realised"
+
+
+DECIDED_COUPLING_STATUSES = frozenset({CouplingStatus.ACCEPTED, CouplingStatus.DECLINED, CouplingStatus.REALISED})
+"""Statuses in which a coupling counts as decided at a gate."""
+
+
+class GateOutcome(Vocabulary):
+    """What happened to a project at a gate (the phase log): started, passed, passed by override, reopened."""
+
+    STARTED = "started"
+    PASSED = "passed"
+    OVERRIDDEN = "overridden"
+    REOPENED = "reopened"
+
+
 class ConflictKind(Vocabulary):
     REPEATED_OPENING = "repeated_opening"
     CAPITAL_DESTRUCTION = "capital_destruction"
@@ -202,4 +235,90 @@ _LABELS: dict[str, str] = {
     "dig_free_violation": "graafvrije periode geschonden",
     "district_overload": "te veel werken tegelijk in de wijk",
     "subsurface_misfit": "past niet in de ondergrond",
+    # coupling statuses (C3) and gate outcomes (C1)
+    "proposed": "voorgesteld",
+    "under_review": "in behandeling",
+    "accepted": "aanvaard",
+    "declined": "afgewezen",
+    "realised": "gerealiseerd",
+    "started": "gestart",
+    "passed": "gepasseerd",
+    "overridden": "gepasseerd met afwijking",
+    "reopened": "heropend",
+}
+
+_LABELS_EN: dict[str, str] = {
+    # English labels for reports; `Vocabulary.code` keys where a code means different things in two vocabularies
+    "municipality": "municipality",
+    "grid_operator": "grid operator",
+    "water_company": "water company",
+    "telecom": "telecom",
+    "heat_company": "heat company",
+    "water_board": "water board",
+    "housing_corporation": "housing corporation",
+    "other": "other",
+    "sewer": "sewer",
+    "road": "roads",
+    "water": "drinking water",
+    "gas": "gas",
+    "electricity_lv": "electricity low voltage",
+    "electricity_mv": "electricity medium voltage",
+    "fibre": "fibre",
+    "heat": "heat",
+    "green": "green and trees",
+    "lighting": "street lighting",
+    "water_storage": "water storage",
+    "charging": "charging points",
+    "replace": "replace",
+    "renovate": "renovate",
+    "reline": "reline",
+    "resurface": "resurface",
+    "reconstruct": "reconstruct",
+    "construct": "construct",
+    "remove": "remove",
+    "maintain": "maintain",
+    "idea": "idea",
+    "planned": "planned",
+    "committed": "committed",
+    "in_progress": "in progress",
+    "done": "done",
+    "cancelled": "cancelled",
+    "initiatief": "initiative",
+    "psu": "project start-up (PSU)",
+    "pve": "principles / programme of requirements (NvU/PvE)",
+    "do": "final design",
+    "bestek": "specification and planning",
+    "realisatie": "realisation",
+    "beheer": "management",
+    "ProjectType.beheer": "management-driven",
+    "transitie": "transition-driven",
+    "ontwikkeling": "development-driven",
+    "herstructurering": "restructuring",
+    "wijkgericht": "neighbourhood-oriented",
+    "energy_transition": "energy transition",
+    "climate_adaptation": "climate adaptation",
+    "social": "social domain",
+    "mobility": "mobility",
+    "biodiversity": "biodiversity",
+    "circularity": "circularity",
+    "gemeente": "municipality",
+    "wijk": "district",
+    "buurt": "neighbourhood",
+    "koppelkans": "scope coupling (koppelkans)",
+    "meekoppelkans": "combined works (meekoppelkans)",
+    "afstemming": "alignment (afstemming)",
+    "repeated_opening": "street opened repeatedly",
+    "capital_destruction": "capital destruction",
+    "dig_free_violation": "dig-free period violated",
+    "district_overload": "too many works at once in the neighbourhood",
+    "subsurface_misfit": "does not fit underground",
+    "proposed": "proposed",
+    "under_review": "under review",
+    "accepted": "accepted",
+    "declined": "declined",
+    "realised": "realised",
+    "started": "started",
+    "passed": "passed",
+    "overridden": "passed by override",
+    "reopened": "reopened",
 }

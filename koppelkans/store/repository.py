@@ -23,14 +23,23 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from koppelkans.config import CRS
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
-from koppelkans.store.schema import FINDINGS, GEOMETRY_COLUMN, LINKS, PLANS, TABLES
+from koppelkans.store.schema import (
+    COUPLING_DECISIONS,
+    FINDINGS,
+    GATE_DECISIONS,
+    GEOMETRY_COLUMN,
+    LINKS,
+    PLANS,
+    PROJECTS,
+    TABLES,
+)
 
 __all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer"]
 
@@ -50,6 +59,14 @@ class Writer(Protocol):
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int: ...
 
     def keep_plan(self, plan: Mapping[str, Any]) -> None: ...
+
+    def read_project_for_update(self, project_id: str) -> dict[str, Any] | None: ...
+
+    def save_project(self, project: Mapping[str, Any]) -> None: ...
+
+    def log_gate_decision(self, entry: Mapping[str, Any]) -> None: ...
+
+    def save_coupling_decision(self, decision: Mapping[str, Any]) -> None: ...
 
     def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame: ...
 
@@ -118,6 +135,16 @@ class Repository(Protocol):
     def read_plan(self, scenario: str) -> dict[str, Any] | None: ...
 
     def plans(self) -> pd.DataFrame: ...
+
+    def read_projects(self, *, ids: Sequence[str] | None = None) -> pd.DataFrame: ...
+
+    def read_gate_decisions(self, *, project_id: str | None = None) -> pd.DataFrame: ...
+
+    def read_coupling_decisions(self, *, project_id: str | None = None) -> pd.DataFrame: ...
+
+    def read_due_years(self, asset_ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame: ...
 
     def transaction(self) -> Any: ...
 
@@ -398,6 +425,60 @@ class SqlRepository(ABC):
             rows = conn.execute(select(*columns).order_by(PLANS.c.scenario)).all()
         return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
 
+    def read_projects(self, *, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Projects (K9) as stored, ordered by id; `attributes` parsed from JSON."""
+        query = select(*_columns_of(PROJECTS)).order_by(PROJECTS.c.id)
+        if ids is not None:
+            query = query.where(PROJECTS.c.id.in_(list(ids)))
+        frame = self._plain_rows(query, PROJECTS)
+        frame["attributes"] = [json.loads(a) if a else {} for a in frame["attributes"]]
+        return frame
+
+    def read_gate_decisions(self, *, project_id: str | None = None) -> pd.DataFrame:
+        """The phase log (of one project, or all), oldest first."""
+        query = select(*_columns_of(GATE_DECISIONS)).order_by(GATE_DECISIONS.c.fid)
+        if project_id is not None:
+            query = query.where(GATE_DECISIONS.c.project_id == project_id)
+        return self._plain_rows(query, GATE_DECISIONS)
+
+    def read_coupling_decisions(self, *, project_id: str | None = None) -> pd.DataFrame:
+        """The coupling decisions (of one project, or all), by project and coupling."""
+        table = COUPLING_DECISIONS
+        query = select(*_columns_of(table)).order_by(table.c.project_id, table.c.coupling_id)
+        if project_id is not None:
+            query = query.where(table.c.project_id == project_id)
+        return self._plain_rows(query, table)
+
+    def read_due_years(self, asset_ids: Sequence[str]) -> pd.DataFrame:
+        """The stored due years (as `read_findings("due_years")`) of these assets only: a brief needs a few."""
+        table = FINDINGS["due_years"]
+        names = [c.name for c in table.columns if c.name != "fid"]
+        rows = []
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(asset_ids))):
+                rows += conn.execute(select(*(table.c[n] for n in names)).where(table.c.asset_id.in_(chunk))).all()
+        raw = pd.DataFrame.from_records(rows, columns=names)
+        raw = raw.astype(object).where(raw.notna(), None)
+        raw["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
+        return raw
+
+    def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame:
+        """The segment links (as `links`) of one kind on these segments only."""
+        columns = [LINKS.c[c] for c in LINK_COLUMNS]
+        rows = []
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(segment_ids))):
+                query = select(*columns).where(LINKS.c.kind == kind, LINKS.c.segment_id.in_(chunk))
+                rows += conn.execute(query.order_by(LINKS.c.fid)).all()
+        return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
+
+    def _plain_rows(self, query: Any, table: Any) -> pd.DataFrame:
+        """Rows of a non-spatial table as a frame of plain values (missing values None)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        frame = pd.DataFrame.from_records(rows, columns=[c.name for c in _columns_of(table)])
+        return frame.astype(object).where(frame.notna(), None)
+
     # -- writing -------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[_SqlWriter]:
@@ -484,6 +565,43 @@ class _SqlWriter:
             )
         )
 
+    def read_project_for_update(self, project_id: str) -> dict[str, Any] | None:
+        """A project as it is now, locked until the transaction ends (a gate check holds for its write)."""
+        self.repository._lock_for_update(self.conn, PROJECTS.name)
+        query = select(*_columns_of(PROJECTS)).where(PROJECTS.c.id == project_id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=PROJECTS)
+        row = self.conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        project = dict(row)
+        project["attributes"] = json.loads(project["attributes"]) if project["attributes"] else {}
+        return project
+
+    def save_project(self, project: Mapping[str, Any]) -> None:
+        """Insert a project, or update the stored one with the same id (its phase, works, …)."""
+        values = {c.name: project.get(c.name) for c in _columns_of(PROJECTS)}
+        values["attributes"] = json.dumps(values["attributes"], ensure_ascii=False) if values["attributes"] else None
+        changed = self.conn.execute(update(PROJECTS).where(PROJECTS.c.id == values["id"]).values(**values)).rowcount
+        if not changed:
+            self.conn.execute(PROJECTS.insert().values(**values))
+
+    def log_gate_decision(self, entry: Mapping[str, Any]) -> None:
+        """Append one entry to a project's phase log."""
+        self.conn.execute(
+            GATE_DECISIONS.insert().values(**{c.name: entry.get(c.name) for c in _columns_of(GATE_DECISIONS)})
+        )
+
+    def save_coupling_decision(self, decision: Mapping[str, Any]) -> None:
+        """Record a project's decision on a coupling, replacing its earlier decision on that coupling."""
+        table = COUPLING_DECISIONS
+        self.conn.execute(
+            delete(table).where(
+                table.c.project_id == decision["project_id"], table.c.coupling_id == decision["coupling_id"]
+            )
+        )
+        self.conn.execute(table.insert().values(**{c.name: decision.get(c.name) for c in _columns_of(table)}))
+
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
         sql_table = _findings_table(table)
@@ -494,6 +612,11 @@ class _SqlWriter:
         self.repository._bulk_insert(self.conn, table, values, geoms)
         self.repository._after_insert(self.conn, table, geoms)
         return len(values)
+
+
+def _columns_of(table: Any) -> list[Any]:
+    """A table's columns without its row id."""
+    return [c for c in table.c if c.name != "fid"]
 
 
 def conditions_for(kind: str, *, where: Mapping[str, Any] | None, years: tuple[int, int] | None) -> list[Any]:

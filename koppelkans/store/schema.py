@@ -157,6 +157,64 @@ PLANS = Table(
 )
 """Works plans kept per named scenario (the JSON of `koppelkans plan`), so scenarios can be compared."""
 
+PROJECTS = Table(
+    "projects",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False),
+    Column("name", Text),
+    Column("project_type", Text, nullable=False),
+    Column("phase", Text, nullable=False),
+    Column("leading_party", Text),
+    Column("work_ids", Text, nullable=False),
+    Column("area_code", Text),
+    Column("created_at", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("attributes", Text, nullable=True),
+    UniqueConstraint("id", name="uq_projects_id"),
+    sqlite_autoincrement=True,
+)
+"""Projects (K9): a group of works run together through the phases, with its type, leading party and phase."""
+
+GATE_DECISIONS = Table(
+    "gate_decisions",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Text, nullable=False),
+    Column("from_phase", Text),
+    Column("to_phase", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("decided_at", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    Column("override_reason", Text),
+    Column("undecided", Text),
+    sqlite_autoincrement=True,
+)
+"""The phase log of every project: each gate passed (or passed by override, with the reason and the
+couplings left undecided), who decided and when. Appended to, never rewritten."""
+Index("ix_gate_decisions_project", GATE_DECISIONS.c.project_id)
+
+COUPLING_DECISIONS = Table(
+    "coupling_decisions",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", Text, nullable=False),
+    Column("coupling_id", Text, nullable=False),
+    Column("coupling_kind", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("reason", Text),
+    Column("members", Text),
+    Column("decided_at", Text, nullable=False),
+    Column("decided_by", Text, nullable=False),
+    UniqueConstraint("project_id", "coupling_id", name="uq_coupling_decisions_project_coupling"),
+    sqlite_autoincrement=True,
+)
+"""Where a project stands on each of its couplings (accepted / declined with a reason; the coupling
+workflow of K11 adds more statuses); one row per project and coupling, the latest decision."""
+
+PROJECT_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, GATE_DECISIONS, COUPLING_DECISIONS)}
+"""The tables of projects, their phase log and their coupling decisions (migration 0005)."""
+
 
 def table_named(name: str) -> Table:
     """Any table of the store by name (register kinds, links, findings)."""

@@ -245,8 +245,7 @@ def fits_by_segment(stations: pd.DataFrame, fit: SectionFit, claim: Claim) -> pd
     blockers = fit.blockers.merge(stations[["station", "segment_id"]], on="station")
     blocking_ids = pd.concat([moves[["segment_id", "asset_id"]], blockers[["segment_id", "asset_id"]]])
     blocking = blocking_ids.drop_duplicates().groupby("segment_id")["asset_id"].agg(lambda ids: tuple(sorted(ids)))
-    per["blocking"] = per.index.map(blocking)
-    per["blocking"] = [b if isinstance(b, tuple) else () for b in per["blocking"]]
+    per["blocking"] = [blocking.get(segment, ()) for segment in per.index]
     cost = moves.groupby("segment_id")["cost_eur"].sum()
     per["move_cost_eur"] = per.index.map(cost).fillna(0.0).to_numpy(dtype=float)
     listed = moves.groupby("segment_id").apply(_move_list, include_groups=False) if len(moves) else pd.Series()
