@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 
 from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.api import create_app
-from koppelkans.api.routes import brief as brief_routes
 from koppelkans.brief.anatomy import anatomy_as_json
 from koppelkans.briefing import anatomy_of_area, write_anatomy
 from koppelkans.cli.main import app
@@ -124,10 +123,8 @@ def test_brief_and_anatomy_commands(roombeek: SqlRepository, tmp_path: Path) -> 
 
 @pytest.fixture
 def client(roombeek: SqlRepository) -> Iterator[httpx.Client]:
-    """A real uvicorn server on the API app with the brief routes (added here until `api/app.py` includes them)."""
+    """A real uvicorn server on the API app (which includes the brief routes)."""
     api = create_app(Settings(db=str(Path(roombeek.engine.url.database))))
-    if not any(getattr(r, "path", "") == "/api/brief" for r in api.routes):
-        api.include_router(brief_routes.router)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(api, log_level="warning", lifespan="on"))
