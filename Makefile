@@ -6,14 +6,30 @@ DB ?= koppelkans.gpkg
 PG_SERVER ?= postgresql://postgres@127.0.0.1:5432/postgres
 export KOPPELKANS_TEST_POSTGIS ?= $(PG_SERVER)
 
-.PHONY: install reports demo test lint bench postgis clean
+VENDOR := koppelkans/web/static/vendor
+MAPLIBRE := node_modules/maplibre-gl/dist
+
+.PHONY: install reports vendor demo test lint bench postgis chromium screenshots clean
 
 $(BIN)/koppelkans: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
 	touch $@
 
-install: $(BIN)/koppelkans reports
+# MapLibre GL JS from the npm registry (version pinned in package.json / package-lock.json), copied
+# into the static folder the web app serves: no CDN at run time.
+$(MAPLIBRE)/maplibre-gl.js $(MAPLIBRE)/maplibre-gl.css: package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(MAPLIBRE)/maplibre-gl.js $(MAPLIBRE)/maplibre-gl.css
+
+$(VENDOR)/%: $(MAPLIBRE)/%
+	mkdir -p $(VENDOR)
+	cp $< $@
+
+vendor: $(VENDOR)/maplibre-gl.js $(VENDOR)/maplibre-gl.css
+
+install: $(BIN)/koppelkans reports vendor
 
 # Pango and fonts for the PDF reports (WeasyPrint), pdftoppm for their tests: from Debian, once.
 reports:
@@ -24,13 +40,19 @@ demo: install
 	$(BIN)/koppelkans --db $(DB) init
 	$(BIN)/koppelkans --db $(DB) demo --scale 1
 	$(BIN)/koppelkans --db $(DB) info
-	@echo "serving the register on http://127.0.0.1:8000 (API /api, OGC /ogc, tiles /tiles, docs /docs)"
+	$(BIN)/koppelkans --db $(DB) forecast > /dev/null
+	$(BIN)/koppelkans --db $(DB) couplings > /dev/null
+	-$(BIN)/koppelkans --db $(DB) plan --time-limit 30 > /dev/null
+	@echo "Koppelkans is served on http://127.0.0.1:8000 (map /, couplings /couplings, timeline /timeline, works /works; API /api, OGC /ogc, docs /docs)"
 	$(BIN)/koppelkans --db $(DB) serve --host 127.0.0.1 --port 8000
 
 postgis:
 	bash scripts/ensure-postgis.sh
 
-test: install postgis
+chromium:
+	bash scripts/ensure-chromium.sh
+
+test: install postgis chromium
 	$(BIN)/pytest
 
 lint: install
@@ -40,5 +62,8 @@ lint: install
 bench: install postgis
 	$(BIN)/koppelkans bench import --n 100000 --postgis $(PG_SERVER)
 
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py --out screenshots
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis $(DB)
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis $(DB) $(VENDOR) node_modules

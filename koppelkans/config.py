@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["CRS", "DEFAULTS", "MAP_CRS", "NL_BOUNDS_RD", "Figure", "Settings", "figure"]
+__all__ = ["CRS", "DEFAULTS", "MAP_CRS", "NL_BOUNDS_RD", "PDOK_BRT_ACHTERGRONDKAART", "Figure", "Settings", "figure"]
 
 CRS = "EPSG:28992"
 """Everything is stored and computed in RD New (metres)."""
@@ -21,6 +21,9 @@ MAP_CRS = "EPSG:4326"
 
 NL_BOUNDS_RD = (-7_000.0, 289_000.0, 300_000.0, 629_000.0)
 """The RD New validity box (minx, miny, maxx, maxy); coordinates outside it mean a wrong CRS."""
+
+PDOK_BRT_ACHTERGRONDKAART = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png"
+"""The default base map of the web map: PDOK BRT-Achtergrondkaart, grey (Kadaster, CC BY 4.0), WMTS in Web Mercator."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -195,6 +198,10 @@ class Settings(BaseSettings):
     language: str = Field(default="nl", pattern="^(nl|en)$", description="language of explanations and the UI")
     link_tolerance_m: float = Field(default=DEFAULTS["link_tolerance_m"].value, ge=0)
     link_min_overlap_m: float = Field(default=DEFAULTS["link_min_overlap_m"].value, ge=0)
+    basemap_url: str = Field(
+        default=PDOK_BRT_ACHTERGRONDKAART,
+        description="XYZ tile URL of the web map's base map ({z}/{x}/{y}); empty for none (offline)",
+    )
 
 
 def figure(name: str) -> float:

@@ -69,6 +69,10 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
         app.include_router(module.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
+    from koppelkans.web import routes as web  # here, not at the top: the web modules import the API's own
+
+    app.include_router(web.router)
+    app.mount("/static", web.static_files(), name="static")
     return app
 
 

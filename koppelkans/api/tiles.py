@@ -9,6 +9,9 @@ apart. A tile without features is answered with 204 No Content (MapLibre shows i
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from collections import OrderedDict
 from typing import Annotated
 
 import geopandas as gpd
@@ -16,9 +19,9 @@ import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pyproj import Transformer
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from koppelkans.api.deps import StoreDep
 from koppelkans.api.encoding import public_records
@@ -27,8 +30,9 @@ from koppelkans.api.query import Selection, read_selection
 from koppelkans.config import CRS
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
+from koppelkans.store.schema import table_named
 
-__all__ = ["EXTENT", "LAYERS", "MVT_MEDIA_TYPE", "router", "tile_bounds", "vector_tile"]
+__all__ = ["EXTENT", "LAYERS", "MVT_MEDIA_TYPE", "TileCache", "router", "tile_bounds", "vector_tile"]
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
@@ -40,7 +44,7 @@ _HALF_WORLD = 20037508.342789244
 LAYERS: dict[str, tuple[str, ...]] = {
     "areas": ("code", "name", "level", "parent_code"),
     "segments": ("id", "name", "area_code", "width_m"),
-    "assets": ("id", "organisation", "discipline", "asset_type", "material", "install_year", "condition"),
+    "assets": ("id", "organisation", "discipline", "asset_type", "material", "install_year", "condition", "due_year"),
     "works": (
         "id",
         "organisation",
@@ -56,7 +60,11 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "tasks": ("id", "theme", "target_year", "area_code", "organisation", "intensity"),
 }
 """The attributes each layer carries (what the map styles and filters on). Tasks without a geometry of
-their own are drawn with their area's polygon."""
+their own are drawn with their area's polygon. An asset's `due_year` is the P50 of the stored lifecycle
+forecast (`koppelkans forecast`); without a stored forecast it is left out."""
+
+DUE_YEAR = "due_year"
+"""The one attribute that is not a column of its layer: joined from the stored forecast (`due_years`)."""
 
 router = APIRouter(tags=["tiles"])
 
@@ -83,9 +91,12 @@ def vector_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
 
 # -- PostGIS -----------------------------------------------------------------------------------
 def _postgis_sql(layer: str) -> str:
-    columns = ", ".join(f'r."{c}"' for c in LAYERS[layer])
+    columns = ", ".join(f'r."{c}"' if c != DUE_YEAR else f'd.p50 AS "{DUE_YEAR}"' for c in LAYERS[layer])
     geometry = "COALESCE(r.geom, a.geom)" if layer == "tasks" else "r.geom"
-    join = "LEFT JOIN areas a ON a.code = r.area_code" if layer == "tasks" else ""
+    join = {
+        "tasks": "LEFT JOIN areas a ON a.code = r.area_code",
+        "assets": "LEFT JOIN due_years d ON d.asset_id = r.id",
+    }.get(layer, "")
     return f"""
         WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS e),
         clip AS (
@@ -131,6 +142,17 @@ def _records_in(store: Repository, layer: str, clip_rd: shapely.Geometry) -> pd.
     return tasks[shapely.intersects(geoms, clip_rd)].reset_index(drop=True)
 
 
+def _due_years(store: Repository, ids: list[str]) -> dict[str, int]:
+    """The stored P50 due year of each asset that has one (one indexed lookup per chunk of ids)."""
+    table = table_named("due_years")
+    found: dict[str, int] = {}
+    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+        for start in range(0, len(ids), 5_000):
+            query = select(table.c.asset_id, table.c.p50).where(table.c.asset_id.in_(ids[start : start + 5_000]))
+            found.update({a: int(p) for a, p in conn.execute(query) if p is not None})
+    return found
+
+
 def _on_grid(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np.ndarray:
     """Web Mercator → the tile's integer grid (y up; the encoder flips it), as ST_AsMVTGeom snaps."""
     minx, miny, maxx, maxy = bounds
@@ -154,6 +176,10 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes
     geoms = shapely.clip_by_rect(_mercator(np.asarray(records.geometry.to_numpy(), dtype=object), _TO_MERCATOR), *clip)
     geoms = _on_grid(geoms, bounds)
     values = public_records(records, layer, crs=None)
+    if layer == "assets":
+        due = _due_years(store, list(records["id"]))
+        for record in values:
+            record[DUE_YEAR] = due.get(record["id"])
     features = [
         {"geometry": geom, "properties": {k: record[k] for k in LAYERS[layer] if record[k] is not None}}
         for geom, record in zip(geoms, values, strict=True)
@@ -169,6 +195,88 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes
     )
 
 
+# -- cache -------------------------------------------------------------------------------------
+class TileCache:
+    """Encoded tiles of the embedded store, kept until anything in the store file changes.
+
+    Building a tile in Python costs 10-500 ms, and a map asks for the same tiles again and again (every
+    page load, every pan back). SQLite's `PRAGMA data_version`, read on a connection of the cache's own
+    that never writes, changes whenever any other connection — this server's writes, a CLI import in
+    another process — commits; the cache is then emptied. Tiles being built are built once: a second
+    request for the same tile waits for the first. On PostGIS the database builds tiles fast enough and
+    nothing is cached.
+    """
+
+    def __init__(self, *, max_bytes: int = 96 * 2**20) -> None:
+        self.max_bytes = max_bytes
+        self._tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
+        self._bytes = 0
+        self._building: dict[tuple[str, int, int, int], threading.Event] = {}
+        self._lock = threading.Lock()
+        self._probe: sqlite3.Connection | None = None
+        self._version: int | None = None
+
+    def tile(self, store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+        """The tile from the cache, or built (and kept) now."""
+        if not self._current(store):
+            return vector_tile(store, layer, z, x, y)
+        key = (layer, z, x, y)
+        while True:
+            with self._lock:
+                if key in self._tiles:
+                    self._tiles.move_to_end(key)
+                    return self._tiles[key]
+                waiting = self._building.get(key)
+                if waiting is None:
+                    self._building[key] = threading.Event()
+                    break
+            waiting.wait()
+        try:
+            data = vector_tile(store, layer, z, x, y)
+            with self._lock:
+                self._keep(key, data)
+            return data
+        finally:
+            with self._lock:
+                self._building.pop(key).set()
+
+    def _keep(self, key: tuple[str, int, int, int], data: bytes) -> None:
+        self._tiles[key] = data
+        self._bytes += len(data)
+        while self._bytes > self.max_bytes and self._tiles:
+            _, dropped = self._tiles.popitem(last=False)
+            self._bytes -= len(dropped)
+
+    def _current(self, store: Repository) -> bool:
+        """Whether the store can be cached (a GeoPackage file); empties the cache when the file changed."""
+        path = getattr(store, "path", None)
+        engine = getattr(store, "engine", None)
+        if path is None or engine is None or engine.dialect.name != "sqlite":
+            return False
+        with self._lock:
+            if self._probe is None:
+                self._probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            version = self._probe.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._version:
+                self._tiles.clear()
+                self._bytes = 0
+                self._version = version
+        return True
+
+
+def get_tile_cache(request: Request) -> TileCache:
+    """The app's tile cache (made on first use)."""
+    state = request.app.state
+    with _CACHE_LOCK:
+        if getattr(state, "tile_cache", None) is None:
+            state.tile_cache = TileCache()
+    return state.tile_cache  # type: ignore[no-any-return]
+
+
+_CACHE_LOCK = threading.Lock()
+TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+
+
 # -- route -------------------------------------------------------------------------------------
 @router.get(
     "/tiles/{layer}/{z}/{x}/{y}.pbf",
@@ -182,13 +290,14 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes
 )
 def tile(
     store: StoreDep,
+    cache: TileCacheDep,
     layer: Annotated[str, Path(description=f"one of {', '.join(LAYERS)}", json_schema_extra={"enum": list(LAYERS)})],
     z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     """One Mapbox Vector Tile (Web Mercator, XYZ scheme) of a register layer; 204 when it is empty."""
-    data = vector_tile(store, layer, z, x, y)
+    data = cache.tile(store, layer, z, x, y)
     if not data:
         return Response(status_code=204)
     return Response(content=data, media_type=MVT_MEDIA_TYPE)

@@ -1,0 +1,143 @@
+"""The JSON the pages read besides the register API: findings listed with their areas and boxes, one
+finding's streets, the timeline of an area or street, and the searchable works table.
+
+Under `/web/api`, left out of the OpenAPI document: these shapes serve the pages and may change with
+them; integrations use `/api` and `/ogc`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from koppelkans.api.deps import SettingsDep, StoreDep, WriteLockDep
+from koppelkans.config import Settings
+from koppelkans.store import Repository
+from koppelkans.web.findings import FindingQuery, finding_feature, findings_page, web_findings
+from koppelkans.web.i18n import language_of, vocabulary_labels
+from koppelkans.web.timeline import timeline_of
+from koppelkans.web.works_table import WorksQuery, works_page
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/web/api", include_in_schema=False)
+
+Text = Annotated[str | None, Query(max_length=200)]
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+def _cache(request: Request) -> dict[str, Any]:
+    """The app's cache of enriched findings (created on first use)."""
+    state = request.app.state
+    if not hasattr(state, "web_cache"):
+        state.web_cache = {}
+    return state.web_cache  # type: ignore[no-any-return]
+
+
+def _findings_response(
+    which: str,
+    request: Request,
+    store: Repository,
+    settings: Settings,
+    lock: threading.Lock,
+    query: FindingQuery,
+) -> JSONResponse:
+    """One page of couplings or conflicts in the page's language."""
+    language = language_of(request, settings.language)
+    findings = web_findings(store, lock=lock, cache=_cache(request))
+    page = findings_page(findings, which, query, language=language, labels=vocabulary_labels(language))
+    return JSONResponse(page)
+
+
+@router.get("/couplings", name="web_list_couplings")
+def list_couplings(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lock: WriteLockDep,
+    kind: Text = None,
+    area: Text = None,
+    organisation: Text = None,
+    member: Text = None,
+    segment: Text = None,
+    sort: Annotated[str, Query(max_length=20)] = "saving_desc",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> JSONResponse:
+    """Couplings, filtered by kind, area, organisation, member or street segment, sorted by saving or year."""
+    query = FindingQuery(
+        kind=kind,
+        area=area,
+        organisation=organisation,
+        member=member,
+        segment=segment,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+    )
+    return _findings_response("couplings", request, store, settings, lock, query)
+
+
+@router.get("/conflicts", name="web_list_conflicts")
+def list_conflicts(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lock: WriteLockDep,
+    kind: Text = None,
+    area: Text = None,
+    organisation: Text = None,
+    member: Text = None,
+    segment: Text = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> JSONResponse:
+    """Conflicts, filtered like the couplings, listed by year."""
+    query = FindingQuery(
+        kind=kind,
+        area=area,
+        organisation=organisation,
+        member=member,
+        segment=segment,
+        sort="year",
+        offset=offset,
+        limit=limit,
+    )
+    return _findings_response("conflicts", request, store, settings, lock, query)
+
+
+@router.get("/findings/{finding_id}", name="web_finding")
+def finding(
+    finding_id: str, request: Request, store: StoreDep, settings: SettingsDep, lock: WriteLockDep
+) -> JSONResponse:
+    """One coupling or conflict as a GeoJSON Feature (lon/lat) of its streets, to zoom to and highlight."""
+    findings = web_findings(store, lock=lock, cache=_cache(request))
+    return JSONResponse(finding_feature(findings, finding_id, language=language_of(request, settings.language)))
+
+
+@router.get("/timeline", name="web_timeline_rows")
+def timeline(store: StoreDep, area: Text = None, street: Text = None) -> JSONResponse:
+    """The works of an area or street with their windows, preferred years and the integrated plan's years."""
+    return JSONResponse(timeline_of(store, area=area, street=street))
+
+
+@router.get("/works", name="web_works_table")
+def works(
+    store: StoreDep,
+    q: Text = None,
+    organisation: Text = None,
+    discipline: Text = None,
+    status: Text = None,
+    sort: Annotated[str, Query(max_length=30)] = "earliest_start",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> JSONResponse:
+    """Works matching a search text and filters, one page, without geometry."""
+    query = WorksQuery(
+        q=q, organisation=organisation, discipline=discipline, status=status, sort=sort, offset=offset, limit=limit
+    )
+    return JSONResponse(works_page(store, query))

@@ -1,0 +1,302 @@
+"""The web application's words in Dutch (the default) and English: UI text, and the vocabulary labels.
+
+Dutch vocabulary labels come from `domain.vocabulary` (one source); English labels live here because
+only the UI needs them. A page's language comes from `?lang=`, then the `koppelkans_lang` cookie,
+then the `language` setting.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import Request
+
+from koppelkans.domain.vocabulary import (
+    AreaLevel,
+    ConflictKind,
+    CouplingKind,
+    Discipline,
+    OrganisationKind,
+    Phase,
+    ProjectType,
+    TaskTheme,
+    Vocabulary,
+    WorkKind,
+    WorkStatus,
+)
+
+__all__ = ["LANGUAGES", "LANGUAGE_COOKIE", "Language", "language_of", "texts", "vocabulary_labels"]
+
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+LANGUAGE_COOKIE = "koppelkans_lang"
+
+VOCABULARIES: dict[str, type[Vocabulary]] = {
+    "discipline": Discipline,
+    "kind": WorkKind,
+    "status": WorkStatus,
+    "phase": Phase,
+    "project_type": ProjectType,
+    "theme": TaskTheme,
+    "level": AreaLevel,
+    "organisation_kind": OrganisationKind,
+    "coupling_kind": CouplingKind,
+    "conflict_kind": ConflictKind,
+}
+"""Vocabulary name (as the pages use it) → the vocabulary."""
+
+_ENGLISH_LABELS: dict[str, str] = {
+    "municipality": "municipality",
+    "grid_operator": "grid operator",
+    "water_company": "water company",
+    "telecom": "telecom",
+    "heat_company": "heat company",
+    "water_board": "water board",
+    "housing_corporation": "housing corporation",
+    "other": "other",
+    "sewer": "sewer",
+    "road": "roads",
+    "water": "drinking water",
+    "gas": "gas",
+    "electricity_lv": "electricity low voltage",
+    "electricity_mv": "electricity medium voltage",
+    "fibre": "fibre",
+    "heat": "heat",
+    "green": "green and trees",
+    "lighting": "street lighting",
+    "water_storage": "water storage",
+    "charging": "charging points",
+    "replace": "replace",
+    "renovate": "renovate",
+    "reline": "reline",
+    "resurface": "resurface",
+    "reconstruct": "reconstruct",
+    "construct": "construct",
+    "remove": "remove",
+    "maintain": "maintain",
+    "idea": "idea",
+    "planned": "planned",
+    "committed": "committed",
+    "in_progress": "in progress",
+    "done": "done",
+    "cancelled": "cancelled",
+    "initiatief": "initiative",
+    "psu": "project start-up (PSU)",
+    "pve": "principles / programme of requirements",
+    "do": "final design",
+    "bestek": "specification and planning",
+    "realisatie": "realisation",
+    "beheer": "management",
+    "transitie": "transition-driven",
+    "ontwikkeling": "development-driven",
+    "herstructurering": "restructuring",
+    "wijkgericht": "neighbourhood-oriented",
+    "energy_transition": "energy transition",
+    "climate_adaptation": "climate adaptation",
+    "social": "social domain",
+    "mobility": "mobility",
+    "biodiversity": "biodiversity",
+    "circularity": "circularity",
+    "gemeente": "municipality",
+    "wijk": "district",
+    "buurt": "neighbourhood",
+    "koppelkans": "scope coupling (koppelkans)",
+    "meekoppelkans": "combined works (meekoppelkans)",
+    "afstemming": "alignment (afstemming)",
+    "repeated_opening": "street opened repeatedly",
+    "capital_destruction": "capital destruction",
+    "dig_free_violation": "dig-free period violated",
+    "district_overload": "too many works at once in the neighbourhood",
+    "subsurface_misfit": "does not fit underground",
+}
+
+
+def vocabulary_labels(language: Language) -> dict[str, dict[str, str]]:
+    """Per vocabulary, code → label in the language (Dutch from the domain, English from here)."""
+    return {
+        name: {
+            code: (vocabulary(code).label if language == "nl" else _ENGLISH_LABELS.get(code, code))
+            for code in vocabulary.codes()
+        }
+        for name, vocabulary in VOCABULARIES.items()
+    }
+
+
+def language_of(request: Request, default: str) -> Language:
+    """The language a page is shown in: `?lang=`, the cookie, or the default setting."""
+    for value in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE), default):
+        if value in LANGUAGES:
+            return value  # type: ignore[return-value]
+    return "nl"
+
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    # (Dutch, English)
+    "app_tagline": ("samen plannen in de openbare ruimte", "planning street works together"),
+    "nav_map": ("Kaart", "Map"),
+    "nav_couplings": ("Koppelkansen en conflicten", "Couplings and conflicts"),
+    "nav_timeline": ("Tijdlijn", "Timeline"),
+    "nav_works": ("Werkenregister", "Works register"),
+    "nav_main": ("Hoofdmenu", "Main menu"),
+    "language": ("Taal", "Language"),
+    "skip_to_content": ("Naar de inhoud", "Skip to content"),
+    "year": ("Jaar", "Year"),
+    "year_help": (
+        "Toont de werken waarvan het startvenster dit jaar bevat en de objecten die uiterlijk dit jaar aan vervanging "
+        "toe zijn.",
+        "Shows the works whose start window contains this year and the assets due for renewal by this year.",
+    ),
+    "filters": ("Filters", "Filters"),
+    "organisation": ("Organisatie", "Organisation"),
+    "all_organisations": ("Alle organisaties", "All organisations"),
+    "disciplines": ("Disciplines", "Disciplines"),
+    "statuses": ("Status van werken", "Status of works"),
+    "layers": ("Lagen", "Layers"),
+    "layer_works": ("Werken", "Works"),
+    "layer_due": ("Objecten aan vervanging toe", "Assets due for renewal"),
+    "layer_assets": ("Objecten (kabels, leidingen, bomen)", "Assets (cables, pipes, trees)"),
+    "layer_tasks": ("Opgaven", "Area tasks"),
+    "layer_segments": ("Straten", "Streets"),
+    "layer_areas": ("Wijk- en buurtgrenzen", "District and neighbourhood boundaries"),
+    "one_work": ("Werk", "Work"),
+    "one_asset": ("Object", "Asset"),
+    "one_segment": ("Straatsegment", "Street segment"),
+    "one_task": ("Opgave", "Area task"),
+    "one_area": ("Gebied", "Area"),
+    "legend": ("Legenda", "Legend"),
+    "legend_due": ("Vervaljaar (P50)", "Due year (P50)"),
+    "legend_due_now": ("nu of achterstallig", "now or overdue"),
+    "legend_status": ("Status", "Status"),
+    "legend_themes": ("Opgaven", "Area tasks"),
+    "zoom_for_assets": (
+        "Zoom in (tot straatniveau) om alle objecten te zien.",
+        "Zoom in (to street level) to see every asset.",
+    ),
+    "no_forecast": (
+        "Er is nog geen levensduurprognose opgeslagen: `koppelkans forecast` berekent de vervaljaren.",
+        "No lifecycle forecast is stored yet: `koppelkans forecast` computes the due years.",
+    ),
+    "details": ("Details", "Details"),
+    "close": ("Sluiten", "Close"),
+    "panel_hint": (
+        "Klik op een werk, object, straat of opgave op de kaart voor de gegevens en de koppelkansen.",
+        "Click a work, asset, street or area task on the map for its details and couplings.",
+    ),
+    "couplings": ("Koppelkansen", "Couplings"),
+    "conflicts": ("Conflicten", "Conflicts"),
+    "none_found": ("Geen gevonden.", "None found."),
+    "loading": ("Laden…", "Loading…"),
+    "kind": ("Soort", "Kind"),
+    "all_kinds": ("Alle soorten", "All kinds"),
+    "area": ("Gebied", "Area"),
+    "all_areas": ("Hele gemeente", "Whole municipality"),
+    "sort": ("Sorteren", "Sort"),
+    "sort_saving_desc": ("Besparing (hoog → laag)", "Saving (high → low)"),
+    "sort_saving_asc": ("Besparing (laag → hoog)", "Saving (low → high)"),
+    "sort_year": ("Eerste jaar", "First year"),
+    "saving": ("Besparing", "Saving"),
+    "openings_avoided": ("Openingen bespaard", "Openings avoided"),
+    "nuisance_days_avoided": ("Hinderdagen bespaard", "Nuisance days avoided"),
+    "years": ("Jaren", "Years"),
+    "window": ("Venster", "Window"),
+    "explanation": ("Toelichting", "Explanation"),
+    "members": ("Betrokken", "Involved"),
+    "show_on_map": ("Toon op kaart", "Show on map"),
+    "shown": ("getoond", "shown"),
+    "of": ("van", "of"),
+    "previous": ("Vorige", "Previous"),
+    "next": ("Volgende", "Next"),
+    "totals": ("Totaal", "Total"),
+    "recompute": ("Opnieuw berekenen", "Recompute"),
+    "recompute_help": (
+        "Zoekt de koppelkansen en conflicten opnieuw in het register (dit jaar + 15 jaar) en slaat ze op.",
+        "Finds the couplings and conflicts in the register again (this year + 15 years) and stores them.",
+    ),
+    "type": ("Type", "Type"),
+    "timeline_title": ("Tijdlijn per straat of buurt", "Timeline per street or neighbourhood"),
+    "street": ("Straat", "Street"),
+    "street_placeholder": ("bijv. Roomweg", "e.g. Roomweg"),
+    "show": ("Toon", "Show"),
+    "scenario": ("Planning", "Plan"),
+    "sectoral": ("Sectoraal (ieder zijn voorkeursjaar)", "Sectoral (everyone's preferred year)"),
+    "integrated": ("Integraal (gekozen door de optimalisatie)", "Integrated (chosen by the optimiser)"),
+    "no_plan": (
+        "Er is nog geen integraal plan opgeslagen. Draai `koppelkans plan` om de werken samen in te plannen; tot dan "
+        "toont de tijdlijn ieders voorkeursjaar.",
+        "No integrated plan is stored yet. Run `koppelkans plan` to schedule the works together; until then the "
+        "timeline shows everyone's preferred year.",
+    ),
+    "plan_summary": ("Integraal plan", "Integrated plan"),
+    "method": ("methode", "method"),
+    "plan_year": ("Jaar in het plan", "Year in the plan"),
+    "preferred_year": ("Voorkeursjaar", "Preferred year"),
+    "start_window": ("Startvenster", "Start window"),
+    "duration": ("Duur", "Duration"),
+    "months": ("maanden", "months"),
+    "project": ("Project", "Project"),
+    "works_count": ("werken", "works"),
+    "too_many_rows": (
+        "Alleen de eerste {n} werken worden getoond; kies een kleiner gebied.",
+        "Only the first {n} works are shown; choose a smaller area.",
+    ),
+    "choose_area": ("Kies een buurt, wijk of straat.", "Choose a neighbourhood, district or street."),
+    "search": ("Zoeken", "Search"),
+    "search_placeholder": ("titel, id of organisatie", "title, id or organisation"),
+    "discipline": ("Discipline", "Discipline"),
+    "status": ("Status", "Status"),
+    "phase": ("Fase", "Phase"),
+    "all": ("Alle", "All"),
+    "title": ("Titel", "Title"),
+    "id": ("Id", "Id"),
+    "cost": ("Kosten", "Cost"),
+    "edit": ("Bewerken", "Edit"),
+    "new_work": ("Nieuw werk", "New work"),
+    "edit_work": ("Werk bewerken", "Edit work"),
+    "save": ("Opslaan", "Save"),
+    "cancel": ("Annuleren", "Cancel"),
+    "saved": ("Opgeslagen.", "Saved."),
+    "work_id_help": ("Uniek per organisatie, bijv. ORG:W123.", "Unique per organisation, e.g. ORG:W123."),
+    "earliest_start": ("Vroegste start", "Earliest start"),
+    "latest_start": ("Laatste start", "Latest start"),
+    "preferred_start": ("Voorkeursjaar start", "Preferred start"),
+    "duration_months": ("Duur (maanden)", "Duration (months)"),
+    "cost_eur": ("Kosten (€, excl. btw)", "Cost (€, excl. VAT)"),
+    "project_type": ("Projecttype", "Project type"),
+    "dig_free_years": ("Graafvrije periode (jaren)", "Dig-free period (years)"),
+    "geometry": ("Ligging", "Location"),
+    "geometry_help": (
+        "Teken een lijn op de kaart (klik de punten, dan ‘Lijn afronden’) of kies straten (klik op de kaart of typ "
+        "segment-ids).",
+        "Draw a line on the map (click the points, then ‘Finish line’) or choose streets (click on the map or type "
+        "segment ids).",
+    ),
+    "draw_line": ("Lijn tekenen", "Draw line"),
+    "finish_line": ("Lijn afronden", "Finish line"),
+    "select_segments": ("Straten kiezen", "Choose streets"),
+    "clear_geometry": ("Wissen", "Clear"),
+    "segment_ids": ("Segment-ids (gescheiden door komma’s)", "Segment ids (comma-separated)"),
+    "no_geometry": ("Nog geen ligging gekozen.", "No location chosen yet."),
+    "geometry_points": ("lijn met {n} punten", "line with {n} points"),
+    "geometry_segments": ("{n} straatsegmenten", "{n} street segments"),
+    "form_errors": ("Het werk is niet opgeslagen:", "The work was not saved:"),
+    "required": ("verplicht", "required"),
+    "optional_choice": ("— geen —", "— none —"),
+    "attributes": ("Kenmerken", "Attributes"),
+    "due_year": ("Vervaljaar (P50)", "Due year (P50)"),
+    "target_year": ("Streefjaar", "Target year"),
+    "open_register": ("Open in het werkenregister", "Open in the works register"),
+    "error": ("Fout", "Error"),
+    "map_label": ("Kaart van het register", "Map of the register"),
+    "basemap_attribution": (
+        "Achtergrond: PDOK BRT-Achtergrondkaart © Kadaster",
+        "Base map: PDOK BRT-Achtergrondkaart © Kadaster",
+    ),
+    "eur": ("€", "€"),
+    "page_map": ("Kaart", "Map"),
+}
+
+
+def texts(language: Language) -> dict[str, str]:
+    """Every UI text in the language."""
+    index = LANGUAGES.index(language)
+    return {key: pair[index] for key, pair in _TEXTS.items()}
