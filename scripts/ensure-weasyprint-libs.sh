@@ -17,4 +17,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q "${missing[@]}"
 fi
 command -v pdftoppm >/dev/null
-pdftoppm -v 2>&1 | head -1
+pdftoppm -v 2>&1 | sed -n 1p  # sed reads all of it: `head` could end the pipe early (SIGPIPE under pipefail)
