@@ -285,6 +285,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "due_year": ("Vervaljaar (P50)", "Due year (P50)"),
     "target_year": ("Streefjaar", "Target year"),
     "open_register": ("Open in het werkenregister", "Open in the works register"),
+    "open_brief": ("Projectopdracht met omgevingsanalyse", "Project brief with environment analysis"),
+    "open_anatomy": ("Anatomie van het gebied", "Anatomy of the area"),
     "error": ("Fout", "Error"),
     "map_label": ("Kaart van het register", "Map of the register"),
     "basemap_attribution": (

@@ -1,7 +1,7 @@
 // The details panel: a clicked record's attributes (read whole from /api) and the couplings and
 // conflicts it takes part in, each with a button that frames and highlights its streets on the map.
 
-import { areaName, el, fetchJson, formatEuro, formatNumber, label, organisationName, query, t, yearRange } from "./common.js";
+import { areaName, el, fetchJson, formatEuro, formatNumber, label, lang, organisationName, query, t, yearRange } from "./common.js";
 import { boxOf, fitBox, highlight } from "./map.js";
 
 const RESOURCE = { works: "works", assets: "assets", segments: "segments", tasks: "tasks", areas: "areas" };
@@ -91,6 +91,22 @@ async function findingsOf(kind, id) {
   return { couplings: couplings.data, conflicts: conflicts.data };
 }
 
+/** Links to the project brief of a work and the anatomy of an area (or of the area a record lies in). */
+function reportLinks(kind, id, record) {
+  const links = [];
+  if (kind === "works") {
+    const brief = `/api/brief${query({ work: id, lang })}`;
+    links.push(el("a", { class: "report-link", href: brief, target: "_blank", rel: "noopener" }, t("open_brief")));
+    links.push(el("a", { class: "report-link", href: `${brief}&format=pdf`, target: "_blank", rel: "noopener" }, "PDF"));
+  }
+  const area = kind === "areas" ? record.code : record.area_code;
+  if (area) {
+    const anatomy = `/api/anatomy/${encodeURIComponent(area)}${query({ format: "html", lang })}`;
+    links.push(el("a", { class: "report-link", href: anatomy, target: "_blank", rel: "noopener" }, t("open_anatomy")));
+  }
+  return links.length ? el("p", { class: "report-links" }, ...links.flatMap((link, i) => (i ? [" · ", link] : [link]))) : null;
+}
+
 /** Show a record in the panel: `kind` is the register layer, `properties` its tile attributes. */
 export async function showRecord(panel, map, kind, id, properties = {}) {
   const body = panel.querySelector("#panel-body");
@@ -115,6 +131,7 @@ export async function showRecord(panel, map, kind, id, properties = {}) {
       el("h3", { class: "panel-record-title" }, title),
       el("p", { class: "panel-id" }, el("code", {}, id)),
       kind === "works" ? el("p", {}, el("a", { href: `/works?edit=${encodeURIComponent(id)}` }, t("open_register"))) : null,
+      reportLinks(kind, id, record),
       list,
       section("couplings", couplings),
       section("conflicts", conflicts),
