@@ -19,9 +19,26 @@ from koppelkans.store import Repository
 __all__ = ["find_couplings", "findings_as_json", "write_findings"]
 
 
-def find_couplings(store: Repository, options: CouplingOptions, *, keep: bool = True) -> Findings:
-    """Run the coupling engine on the whole register; with `keep`, store the findings (replacing the last)."""
-    findings = findings_from_snapshot(snapshot_of(store), options)
+def find_couplings(
+    store: Repository,
+    options: CouplingOptions,
+    *,
+    keep: bool = True,
+    engine: str = "single",
+    scheduler: str | None = None,
+) -> Findings:
+    """Run the coupling engine on the whole register; with `keep`, store the findings (replacing the last).
+
+    `engine="dask"` runs it per spatial partition on a Dask cluster (`scheduler`, or a LocalCluster),
+    each worker reading its own assets from the store; the findings are the same.
+    """
+    if engine == "dask":
+        from koppelkans.scale import dask_client, findings_from_store_on_dask
+
+        with dask_client(scheduler) as client:
+            findings = findings_from_store_on_dask(store, options, client=client)
+    else:
+        findings = findings_from_snapshot(snapshot_of(store), options)
     if keep:
         with store.transaction() as tx:
             tx.replace_findings("couplings", _stored(findings.couplings))

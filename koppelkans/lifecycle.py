@@ -75,17 +75,30 @@ def forecast_register(
     models: SurvivalTable | None = None,
     keep: bool = True,
     step: Step = _no_step,
+    engine: str = "single",
+    scheduler: str | None = None,
 ) -> Forecast:
-    """Forecast every asset of the store from `first`; keep the due years (unless `keep` is off); plan to `last`."""
+    """Forecast every asset of the store from `first`; keep the due years (unless `keep` is off); plan to `last`.
+
+    `engine="dask"` forecasts chunks of assets on a Dask cluster (`scheduler`, or a LocalCluster); same result.
+    """
     if last < first:
         raise InputError(f"the plan ends in {last}, before it starts in {first}", field="to")
     step("reading assets")
     assets = assets_of(store)
     shown = selected(assets, org=org, discipline=discipline)
     step(f"forecasting {len(assets):,} assets")
-    result = forecast_from_assets(
-        assets, year=first, horizon=last - first + 1, models=models or SurvivalTable.defaults()
-    )
+    if engine == "dask":
+        from koppelkans.scale import dask_client, forecast_on_dask
+
+        with dask_client(scheduler) as client:
+            result = forecast_on_dask(
+                assets, client=client, year=first, horizon=last - first + 1, models=models or SurvivalTable.defaults()
+            )
+    else:
+        result = forecast_from_assets(
+            assets, year=first, horizon=last - first + 1, models=models or SurvivalTable.defaults()
+        )
     stored = 0
     if keep:
         step("storing due years")

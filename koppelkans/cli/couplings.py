@@ -14,6 +14,7 @@ from koppelkans.cli.shell import context_of, emit_json, fail, steps
 from koppelkans.config import figure
 from koppelkans.couplings import find_couplings, findings_as_json, write_findings
 from koppelkans.errors import KoppelkansError
+from koppelkans.scale.engine import Engine
 
 __all__ = ["add_commands"]
 
@@ -30,6 +31,8 @@ def couplings(
     as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
     geojson: Path = typer.Option(None, "--geojson", help="also write them as GeoJSON"),
     xlsx: Path = typer.Option(None, "--xlsx", help="also write them as an Excel workbook"),
+    engine: Engine = typer.Option(Engine.single, "--engine", help="single process, or spatial partitions on Dask"),
+    scheduler: str = typer.Option(None, "--scheduler", help="address of a Dask scheduler (default: a LocalCluster)"),
 ) -> None:
     """Find couplings and conflicts, store them, and list them."""
     context = context_of(ctx)
@@ -44,7 +47,7 @@ def couplings(
     try:
         with steps(2, quiet=as_json) as step:
             step("matching works, due assets and area tasks")
-            findings = find_couplings(context.store(), options)
+            findings = find_couplings(context.store(), options, engine=engine.value, scheduler=scheduler)
             step("writing")
             for path in (geojson, xlsx):
                 if path is not None:

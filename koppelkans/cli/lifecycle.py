@@ -35,6 +35,7 @@ from koppelkans.analysis.lifecycle import (
 from koppelkans.cli.shell import context_of, emit_json, fail, steps
 from koppelkans.errors import InputError, KoppelkansError, NotFound
 from koppelkans.lifecycle import assets_of, forecast_as_json, forecast_register, read_models, selected
+from koppelkans.scale.engine import Engine
 
 __all__ = ["add_commands", "lifecycle_app"]
 
@@ -51,6 +52,8 @@ def forecast(
     as_json: bool = typer.Option(False, "--json", help="print the plan (or the error) as JSON"),
     xlsx: Path = typer.Option(None, "--xlsx", help="write plan, totals and due years to this Excel file"),
     plot: Path = typer.Option(None, "--plot", help="draw the yearly cost per discipline with its band (PNG)"),
+    engine: Engine = typer.Option(Engine.single, "--engine", help="single process, or chunks of assets on Dask"),
+    scheduler: str = typer.Option(None, "--scheduler", help="address of a Dask scheduler (default: a LocalCluster)"),
 ) -> None:
     """Due year (P10/P50/P90) of every asset, stored in the store, and the long-term financial plan.
 
@@ -68,6 +71,8 @@ def forecast(
                 discipline=discipline,
                 models=read_models(models),
                 step=step,
+                engine=engine.value,
+                scheduler=scheduler,
             )
             step("writing")
             if xlsx is not None:

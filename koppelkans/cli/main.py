@@ -11,6 +11,7 @@ from koppelkans.cli import (
     bench_forecast,
     bench_imkl,
     bench_plan,
+    bench_scale,
     brief,
     couplings,
     demo,
@@ -61,4 +62,5 @@ bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)
 bench.app.command("import-imkl")(bench_imkl.bench_import_imkl)
 bench.app.command("plan")(bench_plan.bench_plan)
+bench.app.command("scale")(bench_scale.bench_scale)
 app.add_typer(bench.app, name="bench")

@@ -68,7 +68,7 @@ def capital_destruction(interventions: pd.DataFrame, members: pd.DataFrame) -> p
     table = interventions.set_index("key")
     pairs = pairs[pairs["first"].isin(surface["key"]).to_numpy()]
     later = pairs["then_year"] - pairs["first_year"]
-    dig_free = pairs["first"].map(table["dig_free_years"]).fillna(0)
+    dig_free = pairs["first"].map(table["dig_free_years"]).fillna(0).astype(float)  # empty: keeps str dtype
     hit = (later >= 1) & (later <= dig_free)
     return pairs[hit.to_numpy()].assign(kind="capital_destruction", dig_free_years=dig_free[hit]).reset_index(drop=True)
 

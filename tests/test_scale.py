@@ -1,0 +1,153 @@
+"""K13: the Dask engines give exactly the single-process findings and forecast, pairs across partitions included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from distributed import Client
+from typer.testing import CliRunner
+
+from koppelkans.analysis.coupling import CouplingOptions, Findings, findings_from_snapshot
+from koppelkans.analysis.lifecycle import SurvivalTable, forecast_from_assets
+from koppelkans.benchmarks.scale import tiled_snapshot
+from koppelkans.cli.main import app
+from koppelkans.demo import build_demo
+from koppelkans.domain.snapshot import RegisterSnapshot
+from koppelkans.register import snapshot_of
+from koppelkans.scale import dask_client, findings_from_store_on_dask, findings_on_dask, forecast_on_dask
+from koppelkans.scale.couplings import merged_findings, owned_findings
+from koppelkans.scale.partition import partition_snapshot, partitioning_of
+from koppelkans.store import SqlRepository, open_store
+
+OPTIONS = CouplingOptions(year_from=2026, year_to=2036)
+SCALE = 0.1
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    """One small LocalCluster (2 worker processes, 1 thread each) for the whole module."""
+    with dask_client(n_workers=2) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A seeded demo register (a small Enschede) in a GeoPackage store."""
+    url = str(tmp_path_factory.mktemp("scale") / "demo.gpkg")
+    store = open_store(url)
+    store.initialise()
+    build_demo(store, scale=SCALE, seed=7)
+    store.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def snapshot(demo_url: str) -> RegisterSnapshot:
+    store = open_store(demo_url)
+    try:
+        return snapshot_of(store)
+    finally:
+        store.close()
+
+
+def assert_same_findings(single: Findings, dask: Findings, *, check_dtype: bool = True) -> None:
+    """Every column of every finding equal, in the same order (ids, members, texts, geometry)."""
+    assert len(single.couplings) > 0 and len(single.conflicts) > 0
+    for which in ("couplings", "conflicts"):
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(getattr(dask, which)), pd.DataFrame(getattr(single, which)), check_dtype=check_dtype
+        )
+
+
+def crossing_findings(findings: Findings, snapshot: RegisterSnapshot, *, partitions: int) -> int:
+    """How many findings have members on streets of more than one partition."""
+    partitioning = partitioning_of(snapshot, n=partitions)
+    links = snapshot.links.assign(key=snapshot.links["kind"].str[:-1] + ":" + snapshot.links["record_id"])
+    parts_of = links.assign(part=links["segment_id"].map(partitioning.segment_partition)).groupby("key")["part"]
+    parts = parts_of.agg(set)
+    frame = pd.concat([findings.couplings, findings.conflicts], ignore_index=True)
+    return sum(
+        len(set().union(*(parts.get(f"{t}:{i}", set()) for t, i in members if t != "task"))) > 1
+        for members in frame["members"]
+    )
+
+
+@pytest.mark.parametrize("partitions", [2, 5, 11])
+def test_dask_couplings_equal_single_process_with_pairs_across_partitions(
+    snapshot: RegisterSnapshot, client: Client, partitions: int
+) -> None:
+    single = findings_from_snapshot(snapshot, OPTIONS)
+    assert crossing_findings(single, snapshot, partitions=partitions) > 0
+    assert_same_findings(single, findings_on_dask(snapshot, OPTIONS, client=client, partitions=partitions))
+
+
+def test_two_hop_halo_keeps_trench_groups_whole_on_a_tiled_register(tmp_path: Path, client: Client) -> None:
+    """Regression: with a one-ring halo a trench group that leaves its buurt and comes back was split here."""
+    store = open_store(str(tmp_path / "small.gpkg"))
+    store.initialise()
+    build_demo(store, scale=0.05, seed=7)
+    tiled = tiled_snapshot(snapshot_of(store), 2)
+    store.close()
+    single = findings_from_snapshot(tiled, OPTIONS)
+    # The tiled ids are Python-backed strings, so the engine's id column has that dtype; values are compared.
+    assert_same_findings(single, findings_on_dask(tiled, OPTIONS, client=client, partitions=8), check_dtype=False)
+
+
+def test_dask_couplings_equal_single_process_within_an_area(snapshot: RegisterSnapshot, client: Client) -> None:
+    wijk = snapshot.areas.loc[snapshot.areas["level"] == "wijk", "code"].iloc[0]
+    options = CouplingOptions(year_from=2026, year_to=2036, area=wijk)
+    single = findings_from_snapshot(snapshot, options)
+    assert_same_findings(single, findings_on_dask(snapshot, options, client=client, partitions=4))
+
+
+def test_each_finding_is_owned_by_exactly_one_partition(snapshot: RegisterSnapshot) -> None:
+    partitioning = partitioning_of(snapshot, n=6)
+    full = findings_from_snapshot(snapshot, OPTIONS)
+    owned = [owned_findings(full, partitioning, p) for p in range(6)]
+    assert sorted(pd.concat([o.couplings for o in owned])["id"]) == sorted(full.couplings["id"])
+    assert sorted(pd.concat([o.conflicts for o in owned])["id"]) == sorted(full.conflicts["id"])
+    assert_same_findings(full, merged_findings(owned))
+
+
+def test_partition_snapshots_hold_fewer_assets_than_the_register(snapshot: RegisterSnapshot) -> None:
+    partitioning = partitioning_of(snapshot, n=4)
+    sizes = [len(partition_snapshot(snapshot, partitioning, p).assets) for p in range(4)]
+    assert all(0 < size < len(snapshot.assets) for size in sizes)
+    assert sorted(partitioning.unit_partition.unique().tolist()) == [0, 1, 2, 3]
+
+
+@pytest.mark.backends("geopackage", "postgis")
+def test_workers_reading_their_partition_from_the_store_give_the_same_findings(
+    store: SqlRepository, client: Client
+) -> None:
+    build_demo(store, scale=0.05, seed=11)
+    single = findings_from_snapshot(snapshot_of(store), OPTIONS)
+    assert_same_findings(single, findings_from_store_on_dask(store, OPTIONS, client=client, partitions=5))
+
+
+@pytest.mark.parametrize("chunk_size", [997, 100_000])
+def test_dask_forecast_equals_single_process(snapshot: RegisterSnapshot, client: Client, chunk_size: int) -> None:
+    models = SurvivalTable.defaults()
+    single = forecast_from_assets(snapshot.assets, year=2026, horizon=30, models=models)
+    dask = forecast_on_dask(snapshot.assets, client=client, year=2026, horizon=30, models=models, chunk_size=chunk_size)
+    pd.testing.assert_frame_equal(dask, single)
+
+
+def test_cli_couplings_and_forecast_with_engine_dask_print_the_same_json(demo_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    outputs = {}
+    for engine in ("single", "dask"):
+        copy = tmp_path / f"{engine}.gpkg"
+        copy.write_bytes(Path(demo_url).read_bytes())
+        for command in (["couplings", "--from", "2026"], ["forecast", "--from", "2026"]):
+            result = runner.invoke(app, ["--db", str(copy), *command, "--json", "--engine", engine])
+            assert result.exit_code == 0, result.output
+            outputs[(engine, command[0])] = json.loads(result.stdout)
+    for command in ("couplings", "forecast"):
+        single, dask = outputs[("single", command)], outputs[("dask", command)]
+        single.pop("totals", None), dask.pop("totals", None)
+        assert dask == single
