@@ -45,79 +45,11 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
 }
 """Vocabulary name (as the pages use it) → the vocabulary."""
 
-_ENGLISH_LABELS: dict[str, str] = {
-    "municipality": "municipality",
-    "grid_operator": "grid operator",
-    "water_company": "water company",
-    "telecom": "telecom",
-    "heat_company": "heat company",
-    "water_board": "water board",
-    "housing_corporation": "housing corporation",
-    "other": "other",
-    "sewer": "sewer",
-    "road": "roads",
-    "water": "drinking water",
-    "gas": "gas",
-    "electricity_lv": "electricity low voltage",
-    "electricity_mv": "electricity medium voltage",
-    "fibre": "fibre",
-    "heat": "heat",
-    "green": "green and trees",
-    "lighting": "street lighting",
-    "water_storage": "water storage",
-    "charging": "charging points",
-    "replace": "replace",
-    "renovate": "renovate",
-    "reline": "reline",
-    "resurface": "resurface",
-    "reconstruct": "reconstruct",
-    "construct": "construct",
-    "remove": "remove",
-    "maintain": "maintain",
-    "idea": "idea",
-    "planned": "planned",
-    "committed": "committed",
-    "in_progress": "in progress",
-    "done": "done",
-    "cancelled": "cancelled",
-    "initiatief": "initiative",
-    "psu": "project start-up (PSU)",
-    "pve": "principles / programme of requirements",
-    "do": "final design",
-    "bestek": "specification and planning",
-    "realisatie": "realisation",
-    "beheer": "management",
-    "transitie": "transition-driven",
-    "ontwikkeling": "development-driven",
-    "herstructurering": "restructuring",
-    "wijkgericht": "neighbourhood-oriented",
-    "energy_transition": "energy transition",
-    "climate_adaptation": "climate adaptation",
-    "social": "social domain",
-    "mobility": "mobility",
-    "biodiversity": "biodiversity",
-    "circularity": "circularity",
-    "gemeente": "municipality",
-    "wijk": "district",
-    "buurt": "neighbourhood",
-    "koppelkans": "scope coupling (koppelkans)",
-    "meekoppelkans": "combined works (meekoppelkans)",
-    "afstemming": "alignment (afstemming)",
-    "repeated_opening": "street opened repeatedly",
-    "capital_destruction": "capital destruction",
-    "dig_free_violation": "dig-free period violated",
-    "district_overload": "too many works at once in the neighbourhood",
-    "subsurface_misfit": "does not fit underground",
-}
-
 
 def vocabulary_labels(language: Language) -> dict[str, dict[str, str]]:
-    """Per vocabulary, code → label in the language (Dutch from the domain, English from here)."""
+    """Per vocabulary, code → label in the language (both from the domain vocabulary, as the reports use them)."""
     return {
-        name: {
-            code: (vocabulary(code).label if language == "nl" else _ENGLISH_LABELS.get(code, code))
-            for code in vocabulary.codes()
-        }
+        name: {code: vocabulary(code).label_in(language) for code in vocabulary.codes()}
         for name, vocabulary in VOCABULARIES.items()
     }
 
