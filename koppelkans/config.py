@@ -198,6 +198,9 @@ class Settings(BaseSettings):
     language: str = Field(default="nl", pattern="^(nl|en)$", description="language of explanations and the UI")
     link_tolerance_m: float = Field(default=DEFAULTS["link_tolerance_m"].value, ge=0)
     link_min_overlap_m: float = Field(default=DEFAULTS["link_min_overlap_m"].value, ge=0)
+    user: str | None = Field(
+        default=None, description="who the CLI acts as (a registered user's e-mail); `cli:<login>` when unset"
+    )
     basemap_url: str = Field(
         default=PDOK_BRT_ACHTERGRONDKAART,
         description="XYZ tile URL of the web map's base map ({z}/{x}/{y}); empty for none (offline)",

@@ -42,9 +42,12 @@ def main(
     db: str = typer.Option(
         None, "--db", envvar="KOPPELKANS_DB", help="Store: a .gpkg path (default ./koppelkans.gpkg) or postgresql://…"
     ),
+    user: str = typer.Option(
+        None, "--as", envvar="KOPPELKANS_USER", help="Act as this user (e-mail); default cli:<login>"
+    ),
 ) -> None:
     """Koppelkans: one register of assets, works and area tasks for everyone who digs in the street."""
-    settings = Settings() if db is None else Settings(db=db)
+    settings = Settings(**{k: v for k, v in {"db": db, "user": user}.items() if v is not None})
     ctx.obj = Context(settings=settings)
 
 

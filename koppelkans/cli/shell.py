@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -31,6 +32,11 @@ class Context:
 
     def store(self) -> Repository:
         return open_store(self.settings.db)
+
+    @property
+    def actor(self) -> str:
+        """Who this invocation acts as, for authorisation and the audit log: `--as`, else `cli:<login>`."""
+        return self.settings.user or f"cli:{getpass.getuser()}"
 
 
 def context_of(ctx: typer.Context) -> Context:

@@ -41,8 +41,10 @@ from koppelkans.store.schema import (
     TABLES,
 )
 
-__all__ = ["LINK_COLUMNS", "Repository", "SqlRepository", "Writer"]
+__all__ = ["LINK_COLUMNS", "SYSTEM_ACTOR", "Repository", "SqlRepository", "Writer"]
 
+SYSTEM_ACTOR = "system"
+"""Who made a change nobody in particular made (migrations, the demo, tests): the audit log's default."""
 LINK_COLUMNS = ("kind", "record_id", "segment_id", "overlap_m")
 _CHUNK = 5_000
 
@@ -69,6 +71,9 @@ class Writer(Protocol):
     def save_coupling_decision(self, decision: Mapping[str, Any]) -> None: ...
 
     def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame: ...
+
+    actor: str
+    """Who makes this change (see `Repository.transaction`)."""
 
 
 class Repository(Protocol):
@@ -146,7 +151,9 @@ class Repository(Protocol):
 
     def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame: ...
 
-    def transaction(self) -> Any: ...
+    def transaction(self, actor: str = SYSTEM_ACTOR) -> Any: ...
+
+    """One all-or-nothing change made by `actor` (a user's e-mail, `cli:<login>` or `system`)."""
 
     def close(self) -> None: ...
 
@@ -481,11 +488,11 @@ class SqlRepository(ABC):
 
     # -- writing -------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[_SqlWriter]:
-        """One transaction: everything written inside is committed together, or rolled back."""
+    def transaction(self, actor: str = SYSTEM_ACTOR) -> Iterator[_SqlWriter]:
+        """One transaction by `actor`: everything written inside is committed together, or rolled back."""
         try:
             with self.engine.begin() as conn:
-                yield _SqlWriter(self, conn)
+                yield _SqlWriter(self, conn, actor)
         except (OperationalError, ProgrammingError) as exc:
             raise StoreError(f"the store {self.url} refused the change: {exc.orig}") from None
 
@@ -496,9 +503,10 @@ class SqlRepository(ABC):
 class _SqlWriter:
     """The Writer of a SqlRepository, bound to one open transaction."""
 
-    def __init__(self, repository: SqlRepository, conn: Connection) -> None:
+    def __init__(self, repository: SqlRepository, conn: Connection, actor: str = SYSTEM_ACTOR) -> None:
         self.repository = repository
         self.conn = conn
+        self.actor = actor
 
     def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame:
         """These records as they are now, locked until the transaction ends: a check on them (an ETag) holds
