@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS as ProjCRS
-from pyproj import Transformer
 from pyproj.exceptions import CRSError
 
 from koppelkans.analysis.coupling import CouplingOptions, due_assets
@@ -32,6 +31,7 @@ from koppelkans.brief.environment import search_zone
 from koppelkans.brief.i18n import check_language
 from koppelkans.brief.project import CouplingDecision
 from koppelkans.config import CRS, NL_BOUNDS_RD, figure
+from koppelkans.domain.crs import transform_geometries
 from koppelkans.errors import InputError, NotFound
 from koppelkans.projects import now_iso, project_named
 from koppelkans.store import Repository
@@ -123,8 +123,7 @@ def subject_of_geometry(wkt: str, *, crs: str = CRS, title: str | None = None) -
     except CRSError:
         raise InputError(f"unknown CRS {crs!r}", field="crs") from None
     if source != ProjCRS.from_user_input(CRS):
-        transformer = Transformer.from_crs(source, CRS, always_xy=True)
-        geometry = shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        geometry = transform_geometries(geometry, source, CRS)
     minx, miny, maxx, maxy = geometry.bounds
     box = NL_BOUNDS_RD
     if minx < box[0] or miny < box[1] or maxx > box[2] or maxy > box[3]:

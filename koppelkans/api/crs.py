@@ -3,14 +3,12 @@ API – Features) and EPSG:28992 (RD New, what the store holds), and the transfo
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import shapely
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
 from koppelkans.config import CRS
+from koppelkans.domain.crs import transform_geometries
 from koppelkans.errors import InputError
 
 __all__ = [
@@ -65,28 +63,18 @@ def proj_name(uri: str) -> str:
     return _PROJ[uri]
 
 
-@cache
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
-
-
-def _transformed(geoms: np.ndarray, source: str, target: str) -> np.ndarray:
-    transformer = _transformer(source, target)
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-
 def from_rd(geoms: np.ndarray, uri: str) -> np.ndarray:
     """Stored geometries (EPSG:28992) in the CRS a client asked for."""
     if is_rd(uri):
         return geoms
-    return _transformed(np.asarray(geoms, dtype=object), CRS, _PROJ[uri])
+    return transform_geometries(np.asarray(geoms, dtype=object), CRS, _PROJ[uri])
 
 
 def to_rd(geoms: np.ndarray, uri: str) -> np.ndarray:
     """Geometries in a client's CRS, in EPSG:28992."""
     if is_rd(uri):
         return geoms
-    return _transformed(np.asarray(geoms, dtype=object), _PROJ[uri], CRS)
+    return transform_geometries(np.asarray(geoms, dtype=object), _PROJ[uri], CRS)
 
 
 def bbox_polygon(text: str, uri: str, *, field: str = "bbox") -> BaseGeometry:

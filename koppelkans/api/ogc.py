@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from pyproj import Transformer
 
 from koppelkans.api.crs import CRS84_URI, RD_URI, SUPPORTED_CRS, bbox_polygon, crs_from_request
 from koppelkans.api.deps import StoreDep
@@ -26,6 +25,7 @@ from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.openapi30 import openapi30
 from koppelkans.api.query import Selection, read_page
 from koppelkans.config import CRS
+from koppelkans.domain.crs import transformer
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.errors import InputError, NotFound
 from koppelkans.store import Repository
@@ -51,7 +51,7 @@ _TITLES = {
     "works": ("Works", "Planned works with their start window (earliest_start … latest_start)"),
     "tasks": ("Area tasks", "Policy tasks (opgaven) with a target year"),
 }
-_TO_CRS84 = Transformer.from_crs(CRS, "OGC:CRS84", always_xy=True)
+_TO_CRS84 = transformer(CRS, "OGC:CRS84")
 _TEMPORAL = {"works": ("earliest_start", "latest_start"), "tasks": ("target_year", "target_year")}
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])

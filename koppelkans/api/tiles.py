@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from fastapi import APIRouter, Depends, Path, Request, Response
-from pyproj import Transformer
 from sqlalchemy import select, text
 
 from koppelkans.api.deps import StoreDep
@@ -28,6 +27,7 @@ from koppelkans.api.encoding import public_records
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection, read_selection
 from koppelkans.config import CRS
+from koppelkans.domain.crs import transform_geometries
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
 from koppelkans.store.schema import table_named
@@ -119,12 +119,9 @@ def _postgis_tile(store: Repository, layer: str, z: int, x: int, y: int) -> byte
 
 
 # -- embedded store ----------------------------------------------------------------------------
-_TO_MERCATOR = Transformer.from_crs(CRS, "EPSG:3857", always_xy=True)
-_FROM_MERCATOR = Transformer.from_crs("EPSG:3857", CRS, always_xy=True)
 
-
-def _mercator(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
-    return shapely.transform(geoms, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+MERCATOR = "EPSG:3857"
+"""The tiles' CRS (Web Mercator)."""
 
 
 def _records_in(store: Repository, layer: str, clip_rd: shapely.Geometry) -> pd.DataFrame:
@@ -169,11 +166,12 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes
     pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
     clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
     box = shapely.segmentize(shapely.box(*clip), (bounds[2] - bounds[0]) / 16)
-    clip_rd = _mercator(np.array([box], dtype=object), _FROM_MERCATOR)[0]
+    clip_rd = transform_geometries(np.array([box], dtype=object), MERCATOR, CRS)[0]
     records = _records_in(store, layer, clip_rd)
     if records.empty:
         return b""
-    geoms = shapely.clip_by_rect(_mercator(np.asarray(records.geometry.to_numpy(), dtype=object), _TO_MERCATOR), *clip)
+    mercator = transform_geometries(np.asarray(records.geometry.to_numpy(), dtype=object), CRS, MERCATOR)
+    geoms = shapely.clip_by_rect(mercator, *clip)
     geoms = _on_grid(geoms, bounds)
     values = public_records(records, layer, crs=None)
     if layer == "assets":

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import httpx
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from koppelkans.config import CRS
+from koppelkans.domain.crs import transformer
 from koppelkans.errors import InputError, StoreError
 from koppelkans.store import Repository, open_store
 
@@ -39,7 +39,7 @@ TILE_ZOOM = 15
 LAYERS = ("assets", "works", "segments")
 TARGET_P95_MS = 100.0
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_TO_LONLAT = Transformer.from_crs(CRS, "OGC:CRS84", always_xy=True)
+_TO_LONLAT = transformer(CRS, "OGC:CRS84")
 
 Box = tuple[float, float, float, float]
 

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.config import CRS, MAP_CRS
 from koppelkans.couplings import find_couplings
+from koppelkans.domain.crs import transform_geometries, transformer
 from koppelkans.errors import InputError, NotFound
 from koppelkans.store import Repository
 
@@ -38,7 +38,7 @@ __all__ = [
 HORIZON_YEARS = 15
 """The years after this one that the pages look at (year slider, recomputed findings)."""
 
-_TO_LONLAT = Transformer.from_crs(CRS, MAP_CRS, always_xy=True)
+_TO_LONLAT = transformer(CRS, MAP_CRS)
 _SORTS = {
     "saving_desc": (["saving_eur", "id"], [False, True]),
     "saving_asc": (["saving_eur", "id"], [True, True]),
@@ -276,9 +276,7 @@ def finding_feature(findings: WebFindings, finding_id: str, *, language: str) ->
         match = frame[frame["id"] == finding_id]
         if len(match):
             row = match.iloc[0]
-            geometry = shapely.transform(
-                row["geometry"], lambda xy: np.column_stack(_TO_LONLAT.transform(xy[:, 0], xy[:, 1]))
-            )
+            geometry = transform_geometries(row["geometry"], CRS, MAP_CRS)
             return {
                 "type": "Feature",
                 "id": finding_id,

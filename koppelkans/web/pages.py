@@ -14,11 +14,11 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pyproj import Transformer
 from sqlalchemy import func, select
 
 from koppelkans.api.deps import SettingsDep, StoreDep
 from koppelkans.config import CRS, MAP_CRS, Settings
+from koppelkans.domain.crs import transformer
 from koppelkans.store import Repository
 from koppelkans.store.schema import table_named
 from koppelkans.web.findings import HORIZON_YEARS
@@ -32,7 +32,7 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 router = APIRouter(include_in_schema=False)
 
-_TO_LONLAT = Transformer.from_crs(CRS, MAP_CRS, always_xy=True)
+_TO_LONLAT = transformer(CRS, MAP_CRS)
 _NETHERLANDS = [3.31, 50.75, 7.23, 53.7]
 _PAGES = {
     "map": ("nav_map", "/"),

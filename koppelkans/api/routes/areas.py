@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from koppelkans.api.deps import CrsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -27,7 +27,7 @@ def list_areas(
     bbox: BBoxDep,
     level: Annotated[list[AreaLevel] | None, Query(description="gemeente, wijk and/or buurt")] = None,
     area: AreaFilter = None,
-) -> dict[str, Any]:
+) -> Response:
     """Areas, filtered by box, level or an area (itself and below), one page at a time."""
     selection = Selection(intersects=bbox, where=where_of(level=level))
     return list_page(store, "areas", selection, page=page, crs=crs, area=area)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from koppelkans.api.deps import CrsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -27,7 +25,7 @@ def list_assets(
     organisation: OrganisationFilter = None,
     discipline: DisciplineFilter = None,
     area: AreaFilter = None,
-) -> dict[str, Any]:
+) -> Response:
     """Assets, filtered by box, organisation, discipline or area, one page at a time."""
     selection = Selection(intersects=bbox, where=where_of(organisation=organisation, discipline=discipline))
     return list_page(store, "assets", selection, page=page, crs=crs, area=area)

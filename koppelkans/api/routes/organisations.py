@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from koppelkans.api.deps import StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -25,7 +25,7 @@ def list_organisations(
     page: PageDep,
     kind: Annotated[list[OrganisationKind] | None, Query(description="organisation kind(s)")] = None,
     parent_code: Annotated[str | None, Query(description="departments of this organisation")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Organisations, one page at a time."""
     selection = Selection(where=where_of(kind=kind, parent_code=parent_code))
     return list_page(store, "organisations", selection, page=page, crs=None)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel
 
 from koppelkans.api.deps import CrsDep, SettingsDep, StoreDep, WriteLockDep
-from koppelkans.api.encoding import etag_of, public_records
+from koppelkans.api.encoding import etag_of, page_json, public_records
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.api.query import Selection, read_page, with_area
 from koppelkans.api.records import create_record, delete_record, patch_record, read_record, replace_record
@@ -43,12 +43,13 @@ _VERSIONED = {
 
 def list_page(
     store: Repository, kind: str, selection: Selection, *, page: Page, crs: str | None, area: str | None = None
-) -> dict[str, Any]:
-    """One page of a resource's records as its Page model expects."""
+) -> Response:
+    """One page of a resource's records as its Page model describes it, as JSON text (see `page_json`)."""
     if area is not None:
         selection = with_area(store, kind, selection, area)
     frame, total = read_page(store, kind, selection, limit=page.limit, offset=page.offset)
-    return {"items": public_records(frame, kind, crs=crs), "total": total, "limit": page.limit, "offset": page.offset}
+    text = page_json(frame, kind, crs=crs, total=total, limit=page.limit, offset=page.offset)
+    return Response(content=text, media_type="application/json")
 
 
 def _typed(endpoint: Callable[..., Any], **types: Any) -> Callable[..., Any]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from koppelkans.api.deps import CrsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -19,9 +17,7 @@ router = APIRouter(prefix="/api/segments", tags=["segments"])
 
 
 @router.get("", response_model=SegmentPage, name="list_segments", responses=ERROR_RESPONSES)
-def list_segments(
-    store: StoreDep, crs: CrsDep, page: PageDep, bbox: BBoxDep, area: AreaFilter = None
-) -> dict[str, Any]:
+def list_segments(store: StoreDep, crs: CrsDep, page: PageDep, bbox: BBoxDep, area: AreaFilter = None) -> Response:
     """Street segments, filtered by box or area, one page at a time."""
     return list_page(store, "segments", Selection(intersects=bbox), page=page, crs=crs, area=area)
 

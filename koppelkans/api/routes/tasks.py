@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from koppelkans.api.deps import CrsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -29,7 +29,7 @@ def list_tasks(
     organisation: OrganisationFilter = None,
     theme: Annotated[list[TaskTheme] | None, Query(description="theme(s)")] = None,
     area: AreaFilter = None,
-) -> dict[str, Any]:
+) -> Response:
     """Area tasks, filtered by box, organisation, theme, target year or area, one page at a time."""
     selection = Selection(intersects=bbox, where=where_of(organisation=organisation, theme=theme), years=years)
     return list_page(store, "tasks", selection, page=page, crs=crs, area=area)

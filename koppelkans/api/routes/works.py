@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from koppelkans.api.deps import CrsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
@@ -38,7 +36,7 @@ def list_works(
     discipline: DisciplineFilter = None,
     status: StatusFilter = None,
     area: AreaFilter = None,
-) -> dict[str, Any]:
+) -> Response:
     """Works, filtered by box, organisation, discipline, status, year window (meets the start window) or area."""
     where = where_of(organisation=organisation, discipline=discipline, status=status)
     return list_page(
