@@ -21,7 +21,7 @@ from koppelkans.analysis.planning import (
 )
 from koppelkans.analysis.planning.milp import components_of
 from koppelkans.analysis.planning.solve import parts_of
-from koppelkans.benchmarks.scale import tiled_snapshot
+from koppelkans.benchmarks.scale import extrapolation, growth, tiled_snapshot
 from koppelkans.cli.main import app
 from koppelkans.demo import build_demo
 from koppelkans.domain.snapshot import RegisterSnapshot
@@ -271,3 +271,36 @@ def test_cli_plan_with_engine_dask_prints_and_keeps_the_same_plan(small_url: str
         plan.pop("seconds")
     assert plans["single"]["gap"] < 1e-3
     assert plans["dask"] == plans["single"]
+
+
+def test_bench_extrapolates_the_netherlands_from_the_measured_cost_of_a_partition() -> None:
+    runs = [
+        {"engine": "single", "street_km": 700.0, "seconds": 1.0, "driver_peak_rss_mb": 400.0},
+        {"engine": "single", "street_km": 7000.0, "seconds": 10.0, "driver_peak_rss_mb": 1400.0},
+        {
+            "engine": "dask",
+            "street_km": 7000.0,
+            "seconds": 30.0,
+            "driver_peak_rss_mb": 2000.0,
+            "worker_peak_rss_mb": 500.0,
+            "partitions": 14,
+            "partition_seconds_mean": 2.0,
+            "worker_compute_seconds": 28.0,
+            "workers": 2,
+        },
+    ]
+    assert growth(runs) == {
+        "single": {
+            "from_km": 700.0,
+            "to_km": 7000.0,
+            "seconds_exponent": 1.0,
+            "driver_memory_exponent": pytest.approx(0.54, abs=0.005),
+        }
+    }
+    netherlands = extrapolation(runs, cluster_workers=64)
+    assert netherlands["single"]["netherlands_seconds"] == 200
+    dask = netherlands["dask"]
+    # 140,000 km in partitions of 500 km: 280 partitions × 2 s, plus the driver's 16 s × 20
+    assert (dask["netherlands_partitions"], dask["netherlands_worker_cpu_seconds"]) == (280, 560)
+    assert dask["netherlands_driver_seconds"] == 320
+    assert dask["netherlands_cluster_seconds"] == round(560 / 64 + 320)

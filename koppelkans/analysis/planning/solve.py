@@ -2,12 +2,13 @@
 
 Steps: split the instance into independent components (items that share no opening, exclusion,
 neighbourhood or — when budgets are set — organisation never interact) → items alone take their
-cheapest year → small components are solved exactly with HiGHS, many at once as one block-diagonal
-MILP → each large component gets its LP relaxation (the bound), an LP-rounded start, and district
-by district re-optimisation (`heuristic`) → with time left, HiGHS gets the components with the
-widest gap whole, from that schedule (raising the bound past the LP's) → with budgets, the districts are re-solved
-once more with the budget rows. The bound is the sum of the components' bounds; dropping budget
-rows only lowers it, so it stays valid.
+cheapest year → the rest become parts (`parts_of`): batches of small components, each solved
+exactly with HiGHS as one block-diagonal MILP, and each large component, which gets its LP
+relaxation (the bound), an LP-rounded start, district by district re-optimisation (`heuristic`)
+and, with its time left, HiGHS on the whole component from that schedule (raising the bound past
+the LP's) → a runner solves the parts (in this process, or on Dask: `koppelkans.scale.planning`)
+→ with budgets, the districts are re-solved once more with the budget rows. The bound is the sum
+of the parts' bounds; dropping budget rows only lowers it, so it stays valid.
 """
 
 from __future__ import annotations
