@@ -190,12 +190,13 @@ def _measure(url: str, *, copies: int, engine: str, partitions: int | None, work
     street_km = float(shapely.length(np.asarray(snapshot.segments.geometry.to_numpy(), dtype=object)).sum() / 1000)
     before = peak_rss_mb()
     load_before = os.getloadavg()[0]
+    cpu_before = _own_cpu_seconds()
     run: dict[str, Any] = {}
     if engine == "single":
         started = time.perf_counter()
         findings = findings_from_snapshot(snapshot, OPTIONS)
         seconds = time.perf_counter() - started
-        worker_peak = 0.0
+        worker_peak = worker_cpu = 0.0
     else:
         from distributed import get_task_stream
 
@@ -208,6 +209,7 @@ def _measure(url: str, *, copies: int, engine: str, partitions: int | None, work
                 findings = findings_on_dask(snapshot, OPTIONS, client=client, partitions=n)
                 seconds = time.perf_counter() - started
             worker_peak = max(client.run(_own_peak_rss_mb).values())
+            worker_cpu = sum(client.run(_own_cpu_seconds).values())
         compute = [
             sum(s["stop"] - s["start"] for s in task["startstops"] if s["action"] == "compute")
             for task in stream.data
@@ -224,6 +226,7 @@ def _measure(url: str, *, copies: int, engine: str, partitions: int | None, work
         "street_km": round(street_km, 1),
         "findings": len(findings.couplings) + len(findings.conflicts),
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(_own_cpu_seconds() - cpu_before + worker_cpu, 2),
         "driver_peak_rss_mb": round(peak_rss_mb(), 1),
         "driver_rss_before_run_mb": round(before, 1),
         "worker_peak_rss_mb": round(worker_peak, 1),
@@ -232,6 +235,12 @@ def _measure(url: str, *, copies: int, engine: str, partitions: int | None, work
         "load_1min": round(load_before, 2),
         "load_1min_after": round(os.getloadavg()[0], 2),
     }
+
+
+def _own_cpu_seconds() -> float:
+    """CPU seconds (user + system) this process has used: on a shared machine, what a run costs regardless of load."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _own_peak_rss_mb() -> float:

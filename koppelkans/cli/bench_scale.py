@@ -40,7 +40,8 @@ def bench_scale(
             continue
         typer.echo(
             f"scale {run['scale']:>6g} {run['engine']:>6}: {run['street_km']:>9,.0f} km street, "
-            f"{run['assets']:>10,} assets, {run['findings']:>8,} findings, {run['seconds']:>8.2f} s, "
+            f"{run['assets']:>10,} assets, {run['findings']:>8,} findings, "
+            f"{run['seconds']:>8.2f} s ({run['cpu_seconds']:,.0f} s CPU), "
             f"driver peak {run['driver_peak_rss_mb']:>7,.0f} MB, worker peak {run['worker_peak_rss_mb']:>7,.0f} MB, "
             f"load {run['load_1min']:.1f}"
         )
