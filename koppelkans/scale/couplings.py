@@ -24,6 +24,7 @@ from koppelkans.scale.partition import (
     owned_tasks,
     partition_snapshot,
     partitioning_of,
+    partitioning_within,
     record_index_of,
     street_keys,
     task_records_of,
@@ -57,14 +58,13 @@ def findings_on_dask(
     _check(options)
     n = partitions or _default_partitions(client)
     partitioning = partitioning_of(snapshot, n=n)
-    shared = client.scatter(partitioning, broadcast=True)
     index = record_index_of(snapshot, partitioning)
 
     def submit(p: int) -> Future:
         streets = partition_snapshot(snapshot, partitioning, p, halo_hops=halo_hops, index=index)
         tasks = task_snapshot(snapshot, partitioning, p, with_links=options.area is not None, index=index)
-        data = client.scatter([streets, tasks])
-        return client.submit(_run_partition, *data, options, shared, p, pure=False)
+        data = client.scatter([streets, tasks, partitioning_within(partitioning, streets, tasks)])
+        return client.submit(_run_partition, data[0], data[1], options, data[2], p, pure=False)
 
     return merged_findings(_bounded(submit, n, in_flight=_in_flight(client)))
 

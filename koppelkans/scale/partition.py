@@ -30,6 +30,7 @@ __all__ = [
     "owned_tasks",
     "partition_snapshot",
     "partitioning_of",
+    "partitioning_within",
     "record_index_of",
     "street_keys",
     "task_records_of",
@@ -247,6 +248,30 @@ def street_keys(links: pd.DataFrame, partitioning: Partitioning, partition: int,
     )
     index = record_index_of(bare, partitioning)
     return set(index.keys[_street_records(index, partition, halo_hops=halo_hops)])
+
+
+def partitioning_within(partitioning: Partitioning, *parts: RegisterSnapshot) -> Partitioning:
+    """The partitioning cut down to the streets, records and tasks of these snapshots: all a partition's anchors need.
+
+    A task carries this instead of the whole register's partitioning, so what a worker holds grows
+    with its partition, not with the register.
+    """
+    segments = pd.concat([part.segments["id"] for part in parts])
+    keys = pd.concat(
+        [_keys(part.links) for part in parts]
+        + ["work:" + part.works["id"].astype(str) for part in parts]
+        + ["asset:" + part.assets["id"].astype(str) for part in parts]
+    )
+    tasks = pd.concat([part.tasks["id"] for part in parts])
+    records = partitioning.record_partition
+    return Partitioning(
+        n=partitioning.n,
+        segment_partition=partitioning.segment_partition[partitioning.segment_partition.index.isin(segments)],
+        unit_partition=partitioning.unit_partition,
+        task_partition=partitioning.task_partition[partitioning.task_partition.index.isin(tasks)],
+        record_partition=records[records.index.isin(keys)],
+        task_records=partitioning.task_records.iloc[:0],
+    )
 
 
 def owned_tasks(partitioning: Partitioning, partition: int) -> list[str]:
