@@ -102,6 +102,7 @@ def run_scale_benchmark(
     partitions: int | None = None,
     workers: int = 2,
     run_timeout: float = 1800.0,
+    engines: tuple[str, ...] = ("single", "dask"),
 ) -> dict[str, Any]:
     """Time and peak memory of `findings_from_snapshot` and of its Dask run on a LocalCluster, per scale."""
     with tempfile.TemporaryDirectory(prefix="koppelkans-bench-scale-") as tmp:
@@ -113,7 +114,7 @@ def run_scale_benchmark(
         failed: set[str] = set()
         for scale in scales:
             copies = max(round(scale / base), 1)
-            for engine in ("single", "dask"):
+            for engine in engines:
                 if engine in failed:
                     rows.append({"scale": copies * base, "engine": engine, "error": "skipped: a smaller scale failed"})
                     continue

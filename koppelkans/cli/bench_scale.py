@@ -18,6 +18,7 @@ def bench_scale(
     ),
     workers: int = typer.Option(2, "--workers", help="LocalCluster worker processes"),
     run_timeout: float = typer.Option(1800.0, "--run-timeout", help="seconds after which a run is stopped"),
+    engines: str = typer.Option("single,dask", "--engines", help="which engines to run, comma-separated"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Coupling engine time and peak memory per scale, single process vs a Dask LocalCluster."""
@@ -27,6 +28,7 @@ def bench_scale(
         partitions=partitions,
         workers=workers,
         run_timeout=run_timeout,
+        engines=tuple(e.strip() for e in engines.split(",") if e.strip()),
     )
     if as_json:
         emit_json(result)
