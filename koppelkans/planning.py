@@ -33,7 +33,7 @@ from koppelkans.analysis.planning import (
 from koppelkans.analysis.planning.explain import PlanInfeasible
 from koppelkans.analysis.planning.instance import PlanningInstance
 from koppelkans.analysis.planning.scenarios import ambition_interventions
-from koppelkans.analysis.planning.solve import Schedule
+from koppelkans.analysis.planning.solve import PartRunner, Schedule
 from koppelkans.analysis.planning.works_plan import WorksPlan
 from koppelkans.domain.snapshot import RegisterSnapshot
 from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
@@ -96,10 +96,31 @@ def plan_register(
     time_limit: float = 120.0,
     progress: Progress = _quiet,
     keep: bool = True,
+    engine: str = "single",
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
-    """Plan the register in a store under a scenario; keep it in the store (unless `keep` is off) and return it."""
+    """Plan the register in a store under a scenario; keep it in the store (unless `keep` is off) and return it.
+
+    `engine="dask"` solves the instance's independent parts on a Dask cluster (`scheduler`, or a
+    LocalCluster) with the same time and gap per part; the plan is the same.
+    """
     snapshot = snapshot_of(store)
-    payload, _, _ = plan_from_snapshot(snapshot, options, scenario=scenario, time_limit=time_limit, progress=progress)
+    if engine == "dask":
+        from koppelkans.scale import dask_client, parts_on_dask
+
+        with dask_client(scheduler) as client:
+            payload, _, _ = plan_from_snapshot(
+                snapshot,
+                options,
+                scenario=scenario,
+                time_limit=time_limit,
+                progress=progress,
+                runner=parts_on_dask(client),
+            )
+    else:
+        payload, _, _ = plan_from_snapshot(
+            snapshot, options, scenario=scenario, time_limit=time_limit, progress=progress
+        )
     if keep:
         keep_plan(store, payload)
     return payload
@@ -112,8 +133,12 @@ def plan_from_snapshot(
     scenario: str = "integrated",
     time_limit: float = 120.0,
     progress: Progress = _quiet,
+    runner: PartRunner | None = None,
 ) -> tuple[dict[str, Any], Schedule | None, WorksPlan]:
-    """The plan of a snapshot under a scenario: its JSON, the schedule (None if sectoral), the works plan."""
+    """The plan of a snapshot under a scenario: its JSON, the schedule (None if sectoral), the works plan.
+
+    `runner` solves the independent parts of the instance (default: in this process; see `solve_instance`).
+    """
     chosen = scenario_named(scenario)
     extra = None
     if chosen.ambition is not None:
@@ -126,7 +151,7 @@ def plan_from_snapshot(
     schedule = None
     if chosen.optimise:
         start = _feasible_start(instance)
-        schedule = solve_instance(instance, time_limit=time_limit, progress=progress, start=start)
+        schedule = solve_instance(instance, time_limit=time_limit, progress=progress, start=start, runner=runner)
         years = schedule.years
     else:
         years = baseline

@@ -23,6 +23,7 @@ from koppelkans.planning import (
     read_budgets,
     write_plan_xlsx,
 )
+from koppelkans.scale.engine import Engine
 
 __all__ = ["add_commands", "plan", "scenario_compare"]
 
@@ -40,6 +41,8 @@ def plan(
     keep: bool = typer.Option(True, "--keep/--no-keep", help="keep the plan in the store under its scenario name"),
     as_json: bool = typer.Option(False, "--json", help="print the plan as JSON"),
     xlsx: Path = typer.Option(None, "--xlsx", help="also write the plan as an Excel workbook"),
+    engine: Engine = typer.Option(Engine.single, "--engine", help="single process, or independent parts on Dask"),
+    scheduler: str = typer.Option(None, "--scheduler", help="address of a Dask scheduler (default: a LocalCluster)"),
 ) -> None:
     """Choose every work's year together: cost, nuisance and risk against the sectoral baseline."""
     context = context_of(ctx)
@@ -59,6 +62,8 @@ def plan(
                 time_limit=time_limit,
                 progress=progress,
                 keep=keep,
+                engine=engine.value,
+                scheduler=scheduler,
             )
         if xlsx is not None:
             write_plan_xlsx(payload, xlsx)

@@ -21,6 +21,7 @@ __all__ = [
     "forecast_on_dask",
     "partition_snapshot",
     "partitioning_of",
+    "parts_on_dask",
     "task_snapshot",
 ]
 
@@ -32,6 +33,7 @@ _MODULE_OF = {
     "findings_on_dask": "couplings",
     "forecast_on_dask": "forecast",
     "partition_snapshot": "partition",
+    "parts_on_dask": "planning",
     "partitioning_of": "partition",
     "task_snapshot": "partition",
 }

@@ -24,6 +24,8 @@ from koppelkans.scale.partition import (
     owned_tasks,
     partition_snapshot,
     partitioning_of,
+    partitioning_within,
+    record_index_of,
     street_keys,
     task_records_of,
     task_snapshot,
@@ -56,13 +58,13 @@ def findings_on_dask(
     _check(options)
     n = partitions or _default_partitions(client)
     partitioning = partitioning_of(snapshot, n=n)
-    shared = client.scatter(partitioning, broadcast=True)
+    index = record_index_of(snapshot, partitioning)
 
     def submit(p: int) -> Future:
-        streets = partition_snapshot(snapshot, partitioning, p, halo_hops=halo_hops)
-        tasks = task_snapshot(snapshot, partitioning, p, with_links=options.area is not None)
-        data = client.scatter([streets, tasks])
-        return client.submit(_run_partition, *data, options, shared, p, pure=False)
+        streets = partition_snapshot(snapshot, partitioning, p, halo_hops=halo_hops, index=index)
+        tasks = task_snapshot(snapshot, partitioning, p, with_links=options.area is not None, index=index)
+        data = client.scatter([streets, tasks, partitioning_within(partitioning, streets, tasks)])
+        return client.submit(_run_partition, data[0], data[1], options, data[2], p, pure=False)
 
     return merged_findings(_bounded(submit, n, in_flight=_in_flight(client)))
 
@@ -101,10 +103,12 @@ def findings_from_store_on_dask(
     partitions: int | None = None,
     halo_hops: int = 2,
 ) -> Findings:
-    """As `findings_on_dask`, but each worker reads its partition's assets from the store itself.
+    """As `findings_on_dask`, but each worker cuts its own partition and reads its assets from the store itself.
 
-    The driver reads only the light kinds and the links (`light_snapshot_of`); the store's URL must
-    be reachable from the workers (a PostGIS server, or a file on a disk they share).
+    The driver reads only the light kinds and the links (`light_snapshot_of`), cuts the register
+    into partitions once and sends every worker that light register once; a task is then only its
+    partition's number. The store's URL must be reachable from the workers (a PostGIS server, or a
+    file on a disk they share).
     """
     _check(options)
     light = light_snapshot_of(store)
@@ -113,8 +117,6 @@ def findings_from_store_on_dask(
     shared_light, shared_partitioning = client.scatter([light, partitioning], broadcast=True)
 
     def submit(p: int) -> Future:
-        keys = street_keys(light.links, partitioning, p, halo_hops=halo_hops)
-        assets = sorted(k.split(":", 1)[1] for k in keys if k.startswith("asset:"))
         return client.submit(
             _run_partition_from_store,
             store.url,
@@ -122,7 +124,6 @@ def findings_from_store_on_dask(
             options,
             shared_partitioning,
             p,
-            assets,
             halo_hops,
             pure=False,
         )
@@ -136,15 +137,17 @@ def _run_partition_from_store(
     options: CouplingOptions,
     partitioning: Partitioning,
     partition: int,
-    asset_ids: list[str],
     halo_hops: int,
 ) -> Findings:
-    """On a worker: read the partition's assets, then run it as `_run_partition` does."""
+    """On a worker: find the partition's records from the links, read its assets, then run it as `_run_partition`."""
+    keys = street_keys(light.links, partitioning, partition, halo_hops=halo_hops)
+    asset_ids = sorted(k.split(":", 1)[1] for k in keys if k.startswith("asset:"))
     local = snapshot_from_store(url, light, asset_ids=asset_ids, task_ids=owned_tasks(partitioning, partition))
     local_partitioning = dataclasses.replace(partitioning, task_records=task_records_of(local))
+    index = record_index_of(local, local_partitioning)
     return _run_partition(
-        partition_snapshot(local, local_partitioning, partition, halo_hops=halo_hops),
-        task_snapshot(local, local_partitioning, partition, with_links=options.area is not None),
+        partition_snapshot(local, local_partitioning, partition, halo_hops=halo_hops, index=index),
+        task_snapshot(local, local_partitioning, partition, with_links=options.area is not None, index=index),
         options,
         local_partitioning,
         partition,

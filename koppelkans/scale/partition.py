@@ -11,7 +11,6 @@ records always come with all their segment links.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import dask_geopandas
@@ -27,9 +26,12 @@ from koppelkans.domain.snapshot import RegisterSnapshot
 
 __all__ = [
     "Partitioning",
+    "RecordIndex",
     "owned_tasks",
     "partition_snapshot",
     "partitioning_of",
+    "partitioning_within",
+    "record_index_of",
     "street_keys",
     "task_records_of",
     "task_snapshot",
@@ -137,27 +139,139 @@ def task_records_of(snapshot: RegisterSnapshot) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True)[columns]
 
 
+@dataclass(frozen=True, kw_only=True)
+class RecordIndex:
+    """The register's records and streets as integer codes, so a partition is cut with array masks.
+
+    Built once per run: cutting a partition is then a few passes over integer arrays instead of
+    string lookups over every link, asset and work.
+    """
+
+    keys: pd.Index
+    """Record keys ('work:W1', 'asset:A7'); a record's code is its position here."""
+    link_record: np.ndarray
+    link_segment: np.ndarray
+    """Segment row of each link (the streets' rows in the snapshot; unknown ids point past the end)."""
+    segment_partition: np.ndarray
+    """Partition of each segment row (-1 for the row past the end)."""
+    asset_record: np.ndarray
+    work_record: np.ndarray
+    due_asset_row: np.ndarray
+    """Asset row of each due-years row (-1 when its asset is not in the snapshot)."""
+    renewing_work: np.ndarray
+    renewed_asset: np.ndarray
+    """Pairs (work row, asset row): the work says it renews the asset."""
+
+
+def record_index_of(snapshot: RegisterSnapshot, partitioning: Partitioning) -> RecordIndex:
+    """The integer codes of a snapshot's records, links and streets (see `RecordIndex`)."""
+    work_keys = ("work:" + snapshot.works["id"].astype(str)).to_numpy(dtype=object)
+    asset_keys = ("asset:" + snapshot.assets["id"].astype(str)).to_numpy(dtype=object)
+    link_keys = _keys(snapshot.links).to_numpy(dtype=object)
+    keys = pd.Index(pd.unique(np.concatenate([work_keys, asset_keys, link_keys])), dtype=object)
+    segment_ids = pd.Index(snapshot.segments["id"].to_numpy(dtype=object))
+    link_segment = segment_ids.get_indexer(snapshot.links["segment_id"].to_numpy(dtype=object))
+    link_segment[link_segment < 0] = len(segment_ids)
+    by_segment = partitioning.segment_partition.reindex(segment_ids).fillna(-1).to_numpy(dtype=np.int64)
+    asset_ids = pd.Index(snapshot.assets["id"].to_numpy(dtype=object))
+    due = snapshot.due_years
+    renewing_work, renewed_asset = _renewing_pairs(snapshot.works, asset_ids)
+    return RecordIndex(
+        keys=keys,
+        link_record=keys.get_indexer(link_keys),
+        link_segment=link_segment,
+        segment_partition=np.append(by_segment, -1),
+        asset_record=keys.get_indexer(asset_keys),
+        work_record=keys.get_indexer(work_keys),
+        due_asset_row=np.zeros(0, dtype=np.int64)
+        if due is None
+        else asset_ids.get_indexer(due["asset_id"].to_numpy(dtype=object)),
+        renewing_work=renewing_work,
+        renewed_asset=renewed_asset,
+    )
+
+
+def _renewing_pairs(works: pd.DataFrame, asset_ids: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(work row, asset row) of every asset a work says it renews: without the work an asset would look due."""
+    lists = works["asset_ids"].reset_index(drop=True).dropna()
+    if lists.empty:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pairs = lists.str.split(";").explode()
+    asset_row = asset_ids.get_indexer(pairs.to_numpy(dtype=object))
+    known = asset_row >= 0
+    return pairs.index.to_numpy()[known], asset_row[known]
+
+
 def partition_snapshot(
-    snapshot: RegisterSnapshot, partitioning: Partitioning, partition: int, *, halo_hops: int = 2
+    snapshot: RegisterSnapshot,
+    partitioning: Partitioning,
+    partition: int,
+    *,
+    halo_hops: int = 2,
+    index: RecordIndex | None = None,
 ) -> RegisterSnapshot:
     """The streets part of partition `partition`: its own streets, the records on them and `halo_hops` rings more.
 
     Area tasks are left out: the koppelkansen are found on `task_snapshot`, so a town-wide task
-    does not pull the whole town into one partition's street work.
+    does not pull the whole town into one partition's street work. Pass `index` (`record_index_of`)
+    when cutting many partitions of one snapshot.
     """
-    keys = street_keys(snapshot.links, partitioning, partition, halo_hops=halo_hops)
-    return _snapshot_of_records(snapshot, keys, tasks=[], with_links=True)
+    index = index or record_index_of(snapshot, partitioning)
+    chosen = _street_records(index, partition, halo_hops=halo_hops)
+    return _snapshot_of_records(snapshot, index, chosen, tasks=[], with_links=True)
+
+
+def _street_records(index: RecordIndex, partition: int, *, halo_hops: int) -> np.ndarray:
+    """Mask of the records on the partition's own streets and of `halo_hops` rings of records around them."""
+    chosen = np.zeros(len(index.keys), dtype=bool)
+    on_owned = (index.segment_partition == partition)[index.link_segment]
+    chosen[index.link_record[on_owned]] = True
+    for _ in range(halo_hops):
+        reached = np.zeros(len(index.segment_partition), dtype=bool)
+        reached[index.link_segment[chosen[index.link_record]]] = True
+        chosen[index.link_record[reached[index.link_segment]]] = True
+    return chosen
 
 
 def street_keys(links: pd.DataFrame, partitioning: Partitioning, partition: int, *, halo_hops: int) -> set[str]:
     """Keys of the records on the partition's own streets and of `halo_hops` rings of records around them."""
-    owned_segments = partitioning.segment_partition.index[partitioning.segment_partition.to_numpy() == partition]
-    all_keys = _keys(links)
-    keys = set(all_keys[_within(links["segment_id"], owned_segments)])
-    for _ in range(halo_hops):
-        reached = links.loc[_within(all_keys, keys), "segment_id"]
-        keys |= set(all_keys[_within(links["segment_id"], reached)])
-    return keys
+    segments = pd.DataFrame({"id": partitioning.segment_partition.index})
+    bare = RegisterSnapshot(
+        organisations=pd.DataFrame(),
+        areas=pd.DataFrame(),
+        segments=segments,
+        assets=pd.DataFrame({"id": pd.Series([], dtype=object)}),
+        works=pd.DataFrame({"id": pd.Series([], dtype=object), "asset_ids": pd.Series([], dtype=object)}),
+        tasks=pd.DataFrame(),
+        links=links,
+        due_years=None,
+    )
+    index = record_index_of(bare, partitioning)
+    return set(index.keys[_street_records(index, partition, halo_hops=halo_hops)])
+
+
+def partitioning_within(partitioning: Partitioning, *parts: RegisterSnapshot) -> Partitioning:
+    """The partitioning cut down to the streets, records and tasks of these snapshots: all a partition's anchors need.
+
+    A task carries this instead of the whole register's partitioning, so what a worker holds grows
+    with its partition, not with the register.
+    """
+    segments = pd.concat([part.segments["id"] for part in parts])
+    keys = pd.concat(
+        [_keys(part.links) for part in parts]
+        + ["work:" + part.works["id"].astype(str) for part in parts]
+        + ["asset:" + part.assets["id"].astype(str) for part in parts]
+    )
+    tasks = pd.concat([part.tasks["id"] for part in parts])
+    records = partitioning.record_partition
+    return Partitioning(
+        n=partitioning.n,
+        segment_partition=partitioning.segment_partition[partitioning.segment_partition.index.isin(segments)],
+        unit_partition=partitioning.unit_partition,
+        task_partition=partitioning.task_partition[partitioning.task_partition.index.isin(tasks)],
+        record_partition=records[records.index.isin(keys)],
+        task_records=partitioning.task_records.iloc[:0],
+    )
 
 
 def owned_tasks(partitioning: Partitioning, partition: int) -> list[str]:
@@ -166,50 +280,52 @@ def owned_tasks(partitioning: Partitioning, partition: int) -> list[str]:
 
 
 def task_snapshot(
-    snapshot: RegisterSnapshot, partitioning: Partitioning, partition: int, *, with_links: bool = False
+    snapshot: RegisterSnapshot,
+    partitioning: Partitioning,
+    partition: int,
+    *,
+    with_links: bool = False,
+    index: RecordIndex | None = None,
 ) -> RegisterSnapshot:
     """The area tasks partition `partition` owns and every work and asset that meets one of them.
 
     Without links the engine finds only koppelkansen here (cheaply); links are needed when the run
     is limited to an area (`--area` selects interventions by their streets).
     """
+    index = index or record_index_of(snapshot, partitioning)
     tasks = owned_tasks(partitioning, partition)
     inside = partitioning.task_records[partitioning.task_records["task_id"].isin(tasks)]
-    keys = set(inside["kind"].map(_LINK_TYPE) + ":" + inside["record_id"])
-    return _snapshot_of_records(snapshot, keys, tasks=tasks, with_links=with_links)
+    codes = index.keys.get_indexer((inside["kind"].map(_LINK_TYPE) + ":" + inside["record_id"]).to_numpy(dtype=object))
+    chosen = np.zeros(len(index.keys), dtype=bool)
+    chosen[codes[codes >= 0]] = True
+    return _snapshot_of_records(snapshot, index, chosen, tasks=tasks, with_links=with_links)
 
 
 def _snapshot_of_records(
-    snapshot: RegisterSnapshot, keys: set[str], *, tasks: list[str], with_links: bool
+    snapshot: RegisterSnapshot, index: RecordIndex, chosen: np.ndarray, *, tasks: list[str], with_links: bool
 ) -> RegisterSnapshot:
-    """The register cut down to these records (plus the works that renew their assets), their links and streets."""
-    asset_ids = {k.split(":", 1)[1] for k in keys if k.startswith("asset:")}
-    work_ids = {k.split(":", 1)[1] for k in keys if k.startswith("work:")} | _renewing_works(snapshot.works, asset_ids)
-    keys = keys | {f"work:{w}" for w in work_ids}
-    links = snapshot.links[_within(_keys(snapshot.links), keys)] if with_links else snapshot.links.iloc[:0]
+    """The register cut down to the chosen records (plus the works that renew their assets), their links and streets."""
+    assets = chosen[index.asset_record]
+    works = chosen[index.work_record]
+    works[index.renewing_work[assets[index.renewed_asset]]] = True
+    chosen = chosen.copy()
+    chosen[index.work_record[works]] = True
+    links = chosen[index.link_record] if with_links else np.zeros(len(index.link_record), dtype=bool)
+    streets = np.zeros(len(index.segment_partition), dtype=bool)
+    streets[index.link_segment[links]] = True
     due = snapshot.due_years
     return RegisterSnapshot(
         organisations=snapshot.organisations,
         areas=snapshot.areas,
-        segments=snapshot.segments[_within(snapshot.segments["id"], links["segment_id"])].reset_index(drop=True),
-        assets=snapshot.assets[_within(snapshot.assets["id"], asset_ids)].reset_index(drop=True),
-        works=snapshot.works[_within(snapshot.works["id"], work_ids)].reset_index(drop=True),
+        segments=snapshot.segments[streets[: len(snapshot.segments)]].reset_index(drop=True),
+        assets=snapshot.assets[assets].reset_index(drop=True),
+        works=snapshot.works[works].reset_index(drop=True),
         tasks=snapshot.tasks[snapshot.tasks["id"].isin(tasks)].reset_index(drop=True),
-        links=links.reset_index(drop=True),
-        due_years=None if due is None else due[_within(due["asset_id"], asset_ids)].reset_index(drop=True),
+        links=snapshot.links[links].reset_index(drop=True),
+        due_years=None if due is None else due[_row_in(index.due_asset_row, assets)].reset_index(drop=True),
     )
 
 
-def _renewing_works(works: pd.DataFrame, asset_ids: set[str]) -> set[str]:
-    """Works that say they renew one of these assets: without them an asset would look due by mistake."""
-    lists = works[["id", "asset_ids"]].dropna()
-    if lists.empty:
-        return set()
-    pairs = lists.assign(asset_id=lists["asset_ids"].str.split(";")).explode("asset_id")
-    return set(pairs.loc[_within(pairs["asset_id"], asset_ids), "id"])
-
-
-def _within(values: pd.Series, allowed: Iterable[str]) -> np.ndarray:
-    """Which values are in `allowed`: one hash lookup each (`isin` on Arrow strings builds a list per call)."""
-    index = pd.Index(np.unique(np.asarray(list(allowed), dtype=object)), dtype=object)
-    return np.asarray(index.get_indexer(values.to_numpy(dtype=object)) >= 0)
+def _row_in(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Which rows (−1 for none) are set in `mask`."""
+    return (rows >= 0) & mask[np.maximum(rows, 0)]

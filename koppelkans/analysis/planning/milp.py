@@ -452,6 +452,8 @@ def solve_model(
     h.setOptionValue("time_limit", max(float(time_limit), 0.05))
     h.setOptionValue("mip_rel_gap", mip_gap)
     h.setOptionValue("random_seed", 7)
+    # one thread and a fixed seed: the same model gives the same solution in every process (the Dask engine)
+    h.setOptionValue("threads", 1)
     if relax:
         h.setOptionValue("simplex_strategy", 1)  # dual simplex
     lower, upper = model.lower.copy(), model.upper.copy()

@@ -2,12 +2,13 @@
 
 Steps: split the instance into independent components (items that share no opening, exclusion,
 neighbourhood or — when budgets are set — organisation never interact) → items alone take their
-cheapest year → small components are solved exactly with HiGHS, many at once as one block-diagonal
-MILP → each large component gets its LP relaxation (the bound), an LP-rounded start, and district
-by district re-optimisation (`heuristic`) → with time left, HiGHS gets the components with the
-widest gap whole, from that schedule (raising the bound past the LP's) → with budgets, the districts are re-solved
-once more with the budget rows. The bound is the sum of the components' bounds; dropping budget
-rows only lowers it, so it stays valid.
+cheapest year → the rest become parts (`parts_of`): batches of small components, each solved
+exactly with HiGHS as one block-diagonal MILP, and each large component, which gets its LP
+relaxation (the bound), an LP-rounded start, district by district re-optimisation (`heuristic`)
+and, with its time left, HiGHS on the whole component from that schedule (raising the bound past
+the LP's) → a runner solves the parts (in this process, or on Dask: `koppelkans.scale.planning`)
+→ with budgets, the districts are re-solved once more with the budget rows. The bound is the sum
+of the parts' bounds; dropping budget rows only lowers it, so it stays valid.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -33,7 +35,22 @@ from koppelkans.analysis.planning.milp import (
 )
 from koppelkans.analysis.planning.objective import Evaluation, evaluate_years
 
-__all__ = ["EXACT_COLUMNS", "Schedule", "budget_penalty_bound", "solve_instance", "solve_monolithic"]
+__all__ = [
+    "EXACT_COLUMNS",
+    "Part",
+    "PartResult",
+    "PartRunner",
+    "PartSettings",
+    "PartTracker",
+    "Schedule",
+    "budget_penalty_bound",
+    "parts_of",
+    "planned_seconds",
+    "solve_instance",
+    "solve_monolithic",
+    "solve_part",
+    "solve_parts_in_process",
+]
 
 EXACT_COLUMNS = 600
 """Components with at most this many year choices are solved exactly; larger ones by LNS + bound."""
@@ -77,11 +94,14 @@ def solve_instance(
     progress: Progress = _quiet,
     gap: float = 1e-3,
     start: np.ndarray | None = None,
+    runner: PartRunner | None = None,
 ) -> Schedule:
     """The synchronised schedule of an instance within `time_limit` seconds, with its bound.
 
     `start` is a schedule that keeps every hard constraint (from `explain.feasibility_of`); with
     hard groups the search starts there, so that re-solving a district never has to repair others.
+    `runner` solves the independent parts (default: one after another in this process; the Dask
+    engine passes one that solves them on a cluster, with the same time and gap per part).
     """
     started = time.perf_counter()
     with_budgets = not instance.budgets.empty
@@ -89,40 +109,26 @@ def solve_instance(
         # budgets tie every organisation's items together; a small instance is solved whole and exactly
         return replace(solve_monolithic(instance, time_limit=time_limit, gap=gap), method="exact")
     # with budgets, the last part of the time re-solves the districts against them
-    deadline = started + time_limit * (0.6 if with_budgets else 1.0)
+    seconds = time_limit * (0.6 if with_budgets else 1.0)
     hard = bool(instance.options.hard) and start is not None
     years = (np.asarray(start, dtype=np.int64) if hard else baseline_years(instance)).copy()
     labels = components_of(instance, with_budgets=False)
     sizes = np.bincount(labels)
-    x_per_item = np.bincount(instance.candidates["item"].to_numpy(), minlength=instance.n_items)
-    columns = np.bincount(labels, weights=x_per_item)
-    single = np.flatnonzero(sizes[labels] == 1)
-    small = np.flatnonzero((sizes[labels] > 1) & (columns[labels] <= EXACT_COLUMNS))
-    large_labels = np.flatnonzero((sizes > 1) & (columns > EXACT_COLUMNS))
-    tracker = _Tracker(progress=progress, total=int(len(large_labels) + 2))
+    single, parts = parts_of(instance, labels, seconds=seconds)
+    n_large = sum(not p.exact for p in parts)
+    tracker = PartTracker(progress=progress, total=len(parts) + 1)
 
     rows, value = solve_singletons(instance, single)
     years[single] = instance.candidates["year"].to_numpy()[rows]
     tracker.add("items alone", value, value)
 
-    batch_bound = _solve_small(instance, years, small, labels, columns, deadline=deadline, gap=gap)
-    tracker.add("small components", _objective_of(instance, years, small), batch_bound)
+    settings = PartSettings(seconds=seconds - (time.perf_counter() - started), gap=gap, round_start=not hard)
+    results = (runner or solve_parts_in_process)(instance, years, parts, settings=settings, tracker=tracker)
+    for result in results:
+        years[result.items] = result.years
+    bound = value + math.fsum(r.bound for r in results)
 
-    parts = []
-    remaining = columns[large_labels].sum()
-    for label in large_labels[np.argsort(-columns[large_labels])]:
-        items = np.flatnonzero(labels == label)
-        budget = max((deadline - time.perf_counter()) * columns[label] / max(remaining, 1.0), 1.0)
-        remaining -= columns[label]
-        bound = _solve_large(
-            instance, years, items, time_limit=budget, deadline=deadline, tracker=tracker, round_start=not hard
-        )
-        objective = _objective_of(instance, years, items)
-        tracker.add(f"component of {len(items):,} items", objective, bound)
-        parts.append((items, objective, bound))
-    _polish(instance, years, parts, deadline=deadline, tracker=tracker, gap=gap)
-
-    method = "exact" if not len(large_labels) else "lns"
+    method = "exact" if not n_large else "lns"
     if not instance.budgets.empty:
         if hard and "budget" in instance.options.hard and evaluate_years(instance, years).budget_excess_eur > 0.5:
             years = np.asarray(start, dtype=np.int64).copy()
@@ -134,7 +140,7 @@ def solve_instance(
             years = result.years
         method += "+budgets"
     evaluation = evaluate_years(instance, years)
-    bound = min(tracker.bound + budget_penalty_bound(instance), evaluation.objective)
+    bound = min(bound + budget_penalty_bound(instance), evaluation.objective)
     return Schedule(
         years=years,
         evaluation=evaluation,
@@ -143,6 +149,169 @@ def solve_instance(
         seconds=time.perf_counter() - started,
         components=len(sizes),
         largest_component=int(sizes.max()) if len(sizes) else 0,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Part:
+    """An independent piece of an instance: a batch of small components (solved exactly) or one large component."""
+
+    items: np.ndarray
+    exact: bool
+    columns: float
+    """Its year choices: a large part's share of the time is in proportion to them."""
+    seconds: float = 0.0
+    """The fixed time of an exact batch (a large part gets its share from the runner)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartSettings:
+    """What every part is solved with: the time the parts share, the MIP gap, whether LP rounding starts LNS."""
+
+    seconds: float
+    gap: float
+    round_start: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartResult:
+    """The years chosen for a part's items, their objective and proven bound."""
+
+    items: np.ndarray
+    years: np.ndarray
+    objective: float
+    bound: float
+    stage: str
+
+
+class PartRunner(Protocol):
+    """Solves the parts (`solve_part` each) and returns their results in the order of `parts`."""
+
+    def __call__(
+        self,
+        instance: PlanningInstance,
+        years: np.ndarray,
+        parts: list[Part],
+        *,
+        settings: PartSettings,
+        tracker: PartTracker,
+    ) -> list[PartResult]: ...
+
+
+def parts_of(instance: PlanningInstance, labels: np.ndarray, *, seconds: float) -> tuple[np.ndarray, list[Part]]:
+    """The items alone, and the parts: small components batched into block-diagonal MILPs, then each large one.
+
+    Large components come largest first; each batch gets a fixed slice of the time, so that a part's
+    settings do not depend on where or when it runs.
+    """
+    sizes = np.bincount(labels)
+    x_per_item = np.bincount(instance.candidates["item"].to_numpy(), minlength=instance.n_items)
+    columns = np.bincount(labels, weights=x_per_item)
+    single = np.flatnonzero(sizes[labels] == 1)
+    small = np.flatnonzero((sizes[labels] > 1) & (columns[labels] <= EXACT_COLUMNS))
+    large_labels = np.flatnonzero((sizes > 1) & (columns > EXACT_COLUMNS))
+    batches = _batches(small, labels, columns)
+    batch_seconds = min(max(seconds / max(len(batches), 1) * 0.3, 0.5), _BATCH_SECONDS)
+    parts = [
+        Part(
+            items=np.concatenate(b),
+            exact=True,
+            columns=float(columns[labels[np.concatenate(b)]].sum()),
+            seconds=batch_seconds,
+        )
+        for b in batches
+    ]
+    for label in large_labels[np.argsort(-columns[large_labels], kind="stable")]:
+        parts.append(Part(items=np.flatnonzero(labels == label), exact=False, columns=float(columns[label])))
+    return single, parts
+
+
+def _batches(items: np.ndarray, labels: np.ndarray, columns: np.ndarray) -> list[list[np.ndarray]]:
+    """Small components grouped into batches of at most `_BATCH_COLUMNS` year choices."""
+    if not len(items):
+        return []
+    order = pd.Series(items).groupby(labels[items]).apply(lambda s: s.to_numpy())
+    batches: list[list[np.ndarray]] = [[]]
+    size = 0.0
+    for label, members in order.items():
+        if size + columns[label] > _BATCH_COLUMNS and batches[-1]:
+            batches.append([])
+            size = 0.0
+        batches[-1].append(members)
+        size += columns[label]
+    return batches
+
+
+def planned_seconds(parts: list[Part], *, seconds: float) -> list[float]:
+    """Each part's time when every part before it takes exactly its own: what a runner gives parts it starts at once."""
+    total = sum(p.columns for p in parts if not p.exact)
+    return [p.seconds if p.exact else max(seconds * p.columns / max(total, 1.0), 1.0) for p in parts]
+
+
+def solve_parts_in_process(
+    instance: PlanningInstance,
+    years: np.ndarray,
+    parts: list[Part],
+    *,
+    settings: PartSettings,
+    tracker: PartTracker,
+) -> list[PartResult]:
+    """The parts one after another in this process; each large part gets its share of the time left."""
+    deadline = time.perf_counter() + settings.seconds
+    remaining = sum(p.columns for p in parts if not p.exact)
+    results = []
+    for part in parts:
+        left = deadline - time.perf_counter()
+        seconds = part.seconds
+        if not part.exact:
+            seconds = max(left * part.columns / max(remaining, 1.0), 1.0)
+            remaining -= part.columns
+        result = solve_part(instance, years, part, seconds=seconds, until=left, settings=settings, tracker=tracker)
+        tracker.add(result.stage, result.objective, result.bound)
+        results.append(result)
+    return results
+
+
+def solve_part(
+    instance: PlanningInstance,
+    years: np.ndarray,
+    part: Part,
+    *,
+    seconds: float,
+    until: float,
+    settings: PartSettings,
+    tracker: PartTracker | None = None,
+) -> PartResult:
+    """One part: a batch exactly with HiGHS, or a large component by LP bound, LNS and HiGHS polish.
+
+    `years` is a whole schedule whose part's items are changed in place; `seconds` is the
+    part's time, `until` the seconds after which the LP relaxation gives up; `tracker` reports
+    progress within a large part (only in the process that owns it).
+    """
+    items = part.items
+    if part.exact:
+        bound = _solve_batch(instance, years, items, seconds=seconds, gap=settings.gap)
+        return PartResult(
+            items=items,
+            years=years[items],
+            objective=_objective_of(instance, years, items),
+            bound=bound,
+            stage="small components",
+        )
+    started = time.perf_counter()
+    bound = _solve_large(
+        instance,
+        years,
+        items,
+        time_limit=seconds,
+        deadline=started + until,
+        tracker=tracker,
+        round_start=settings.round_start,
+    )
+    objective = _objective_of(instance, years, items)
+    objective, bound = _polish(instance, years, items, objective, bound, deadline=started + seconds, gap=settings.gap)
+    return PartResult(
+        items=items, years=years[items], objective=objective, bound=bound, stage=f"component of {len(items):,} items"
     )
 
 
@@ -205,8 +374,8 @@ def budget_penalty_bound(instance: PlanningInstance) -> float:
 
 
 @dataclass
-class _Tracker:
-    """Running objective and bound over the parts solved so far, reported after each part."""
+class PartTracker:
+    """Running objective and bound over the parts solved so far, reported to `progress` after each part."""
 
     progress: Progress
     total: int
@@ -250,38 +419,15 @@ def _objective_of(instance: PlanningInstance, years: np.ndarray, items: np.ndarr
     return solve_model(model, time_limit=60.0, fixed=current).objective
 
 
-def _solve_small(
-    instance: PlanningInstance,
-    years: np.ndarray,
-    items: np.ndarray,
-    labels: np.ndarray,
-    columns: np.ndarray,
-    *,
-    deadline: float,
-    gap: float,
+def _solve_batch(
+    instance: PlanningInstance, years: np.ndarray, items: np.ndarray, *, seconds: float, gap: float
 ) -> float:
-    """Exact solutions of the small components, batched into block-diagonal MILPs; returns their bound."""
-    if not len(items):
-        return 0.0
-    order = pd.Series(items).groupby(labels[items]).apply(lambda s: s.to_numpy())
-    batches: list[list[np.ndarray]] = [[]]
-    size = 0.0
-    for label, members in order.items():
-        if size + columns[label] > _BATCH_COLUMNS and batches[-1]:
-            batches.append([])
-            size = 0.0
-        batches[-1].append(members)
-        size += columns[label]
-    bound = 0.0
-    for i, batch in enumerate(batches):
-        chosen = np.concatenate(batch)
-        model = build_model(instance, chosen)
-        left = min(max((deadline - time.perf_counter()) / (len(batches) - i) * 0.3, 0.5), _BATCH_SECONDS)
-        result = solve_model(model, time_limit=left, mip_gap=gap)
-        if result.feasible:
-            _apply(instance, years, model.x_rows, result.x_value)
-        bound += result.bound if math.isfinite(result.bound) else solve_model(model, time_limit=left, relax=True).bound
-    return bound
+    """Small components solved exactly as one block-diagonal MILP into `years`; returns their bound."""
+    model = build_model(instance, items)
+    result = solve_model(model, time_limit=seconds, mip_gap=gap)
+    if result.feasible:
+        _apply(instance, years, model.x_rows, result.x_value)
+    return result.bound if math.isfinite(result.bound) else solve_model(model, time_limit=seconds, relax=True).bound
 
 
 def _solve_large(
@@ -291,7 +437,7 @@ def _solve_large(
     *,
     time_limit: float,
     deadline: float,
-    tracker: _Tracker,
+    tracker: PartTracker | None,
     round_start: bool,
 ) -> float:
     """LP bound, LP-rounded start, then district LNS; updates `years` in place and returns the bound.
@@ -306,7 +452,8 @@ def _solve_large(
     bound = relaxed.bound if math.isfinite(relaxed.bound) else _trivial_bound(instance, items)
     if relaxed.feasible and round_start:
         _round_into(instance, years, model.x_rows, relaxed.x_value)
-    tracker.peek("LP relaxation", _objective_of(instance, years, items), bound)
+    if tracker is not None:
+        tracker.peek("LP relaxation", _objective_of(instance, years, items), bound)
     left = time_limit - (time.perf_counter() - started)
     if left > 1.0:
         result = improve_by_districts(
@@ -315,7 +462,9 @@ def _solve_large(
             items,
             time_limit=left,
             with_budgets=False,
-            progress=lambda objective, done, total: tracker.whole(f"districts {done}/{total}", objective, bound),
+            progress=None
+            if tracker is None
+            else lambda objective, done, total: tracker.whole(f"districts {done}/{total}", objective, bound),
         )
         years[items] = result.years[items]
     return bound
@@ -324,30 +473,28 @@ def _solve_large(
 def _polish(
     instance: PlanningInstance,
     years: np.ndarray,
-    parts: list[tuple[np.ndarray, float, float]],
+    items: np.ndarray,
+    objective: float,
+    bound: float,
     *,
     deadline: float,
-    tracker: _Tracker,
     gap: float,
-) -> None:
-    """With time left, hand the components with the widest gap to HiGHS whole, starting from our schedule.
+) -> tuple[float, float]:
+    """With time left, hand the component to HiGHS whole, starting from our schedule; the new objective and bound.
 
     Its branch-and-bound may find better years and raises the bound past the LP's.
     """
-    for items, objective, bound in sorted(parts, key=lambda p: p[2] - p[1]):
-        left = deadline - time.perf_counter()
-        if left < 2.0 or objective - bound <= gap * abs(objective):
-            continue
-        model = build_model(instance, items)
-        cand = instance.candidates.iloc[model.x_rows]
-        current = (cand["year"].to_numpy() == years[cand["item"].to_numpy()]).astype(float)
-        result = solve_model(model, time_limit=min(left, 120.0), start=current, mip_gap=gap)
-        better = objective
-        if result.feasible and result.objective < objective - 1e-6 * abs(objective):
-            _apply(instance, years, model.x_rows, result.x_value)
-            better = result.objective
-        raised = max(bound, result.bound) if math.isfinite(result.bound) else bound
-        tracker.add(f"HiGHS on {len(items):,} items", better - objective, raised - bound)
+    left = deadline - time.perf_counter()
+    if left < 2.0 or objective - bound <= gap * abs(objective):
+        return objective, bound
+    model = build_model(instance, items)
+    cand = instance.candidates.iloc[model.x_rows]
+    current = (cand["year"].to_numpy() == years[cand["item"].to_numpy()]).astype(float)
+    result = solve_model(model, time_limit=min(left, 120.0), start=current, mip_gap=gap)
+    if result.feasible and result.objective < objective - 1e-6 * abs(objective):
+        _apply(instance, years, model.x_rows, result.x_value)
+        objective = result.objective
+    return objective, max(bound, result.bound) if math.isfinite(result.bound) else bound
 
 
 def _trivial_bound(instance: PlanningInstance, items: np.ndarray) -> float:
