@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
 
