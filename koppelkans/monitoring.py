@@ -8,16 +8,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from koppelkans.analysis.monitoring import KPIS, KpiReport, MonitoringInputs, Scope, kpi_named, kpis_from_register
 from koppelkans.brief.trend_svg import Series, bars_svg, histogram_svg
+from koppelkans.config import CRS, MAP_CRS
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
 
 __all__ = [
     "DEFAULT_HISTORY_YEARS",
+    "html_of_kpi_report",
     "kpi_report",
+    "openings_geojson",
     "report_context",
     "scope_of",
     "write_kpi_file",
@@ -80,15 +86,49 @@ def write_kpi_file(report: KpiReport, path: Path, *, language: str = "nl") -> No
     elif suffix == ".xlsx":
         _write_xlsx(report, path)
     elif suffix in (".html", ".pdf"):
-        from koppelkans.brief.render import html_of_template, pdf_from_html
+        from koppelkans.brief.render import pdf_from_html
 
-        html = html_of_template("kpi.html.j2", **report_context(report, language=language))
+        html = html_of_kpi_report(report, language=language)
         if suffix == ".pdf":
             path.write_bytes(pdf_from_html(html))
         else:
             path.write_text(html, encoding="utf-8")
     else:
         raise InputError(f"{path.name}: write .json, .xlsx, .html or .pdf", field="path")
+
+
+def html_of_kpi_report(report: KpiReport, *, language: str = "nl") -> str:
+    """The printable report (tiles, trend charts, tables, definitions) as one HTML page."""
+    from koppelkans.brief.render import html_of_template
+
+    return html_of_template("kpi.html.j2", **report_context(report, language=language))
+
+
+def openings_geojson(store: Repository, report: KpiReport) -> dict[str, Any]:
+    """The heat map: every segment opened in the report's period, in lon/lat, with its openings counted."""
+    counts = report.segments
+    segments = store.read("segments", ids=counts["segment_id"].tolist()) if len(counts) else None
+    if segments is None or segments.empty:
+        return {"type": "FeatureCollection", "features": []}
+    table = segments[["id", "name", "geometry"]].merge(counts, left_on="id", right_on="segment_id")
+    lonlat = gpd.GeoSeries(table.geometry.to_numpy(), crs=CRS).to_crs(MAP_CRS)
+    geoms = shapely.to_geojson(np.asarray(lonlat.to_numpy(), dtype=object))
+    features = [
+        {
+            "type": "Feature",
+            "id": row["id"],
+            "properties": {
+                "id": row["id"],
+                "name": row["name"],
+                "openings": int(row["openings"]),
+                "realised": int(row["realised"]),
+                "planned": int(row["planned"]),
+            },
+            "geometry": json.loads(geom),
+        }
+        for row, geom in zip(table.to_dict("records"), geoms, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _write_xlsx(report: KpiReport, path: Path) -> None:
