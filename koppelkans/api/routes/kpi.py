@@ -27,7 +27,7 @@ def _report(store: Repository, year_from: int | None, year_to: int | None, area:
     return kpi_report(store, scope_of(year_from=year_from, year_to=year_to, area=area, organisation=org))
 
 
-@router.get("/kpi", responses=ERROR_RESPONSES)
+@router.get("/kpi", response_class=JSONResponse, responses=ERROR_RESPONSES, name="kpi")
 def get_kpi(
     store: StoreDep, year_from: YearFrom = None, year_to: YearTo = None, area: Area = None, org: Org = None
 ) -> JSONResponse:
@@ -35,7 +35,15 @@ def get_kpi(
     return JSONResponse(_report(store, year_from, year_to, area, org).as_dict())
 
 
-@router.get("/kpi/openings", responses=ERROR_RESPONSES)
+@router.get(
+    "/kpi/openings",
+    response_class=JSONResponse,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"description": "GeoJSON FeatureCollection (lon/lat)", "content": {"application/geo+json": {}}},
+    },
+    name="kpi_openings",
+)
 def get_kpi_openings(
     store: StoreDep, year_from: YearFrom = None, year_to: YearTo = None, area: Area = None, org: Org = None
 ) -> JSONResponse:
@@ -44,7 +52,15 @@ def get_kpi_openings(
     return JSONResponse(openings_geojson(store, report), media_type="application/geo+json")
 
 
-@router.get("/kpi/report.{fmt}", responses=ERROR_RESPONSES, response_class=HTMLResponse)
+@router.get(
+    "/kpi/report.{fmt}",
+    response_class=HTMLResponse,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"description": "The report: HTML or PDF", "content": {"text/html": {}, "application/pdf": {}}},
+    },
+    name="kpi_report",
+)
 def get_kpi_report(
     store: StoreDep,
     settings: SettingsDep,
