@@ -50,8 +50,12 @@ def scope_of(
     return Scope(year_from=first, year_to=last, this_year=this_year, area=area, organisation=organisation)
 
 
-def inputs_of(store: Repository) -> MonitoringInputs:
-    """The register's tables the KPIs read, as the store holds them now."""
+_ASSET_COLUMNS = ["id", "organisation", "install_year", "material", "condition", "condition_year", "depth_m"]
+
+
+def inputs_of(store: Repository, *, area: str | None = None) -> MonitoringInputs:
+    """The register's tables the KPIs read, as the store holds them now (assets only the columns the data
+    quality looks at, and their street links only when an area is asked for: those are the large tables)."""
     plans = []
     for scenario, created_at in store.plans()[["scenario", "created_at"]].itertuples(index=False):
         payload = store.read_plan(scenario)
@@ -63,8 +67,8 @@ def inputs_of(store: Repository) -> MonitoringInputs:
         segments=store.read("segments"),
         works=store.read("works"),
         work_links=store.links("works"),
-        assets=store.read("assets"),
-        asset_links=store.links("assets"),
+        assets=store.read_columns("assets", _ASSET_COLUMNS),
+        asset_links=store.links("assets") if area is not None else None,
         couplings=store.read_findings("couplings"),
         decisions=store.read_coupling_decisions(),
         plans=plans,
@@ -74,7 +78,7 @@ def inputs_of(store: Repository) -> MonitoringInputs:
 def kpi_report(store: Repository, scope: Scope) -> KpiReport:
     """The KPIs of a store for a scope."""
     store.require_current_schema()
-    return kpis_from_register(inputs_of(store), scope)
+    return kpis_from_register(inputs_of(store, area=scope.area), scope)
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -177,6 +181,11 @@ _WORDS = {
     "none_yet": ("Nog geen gegevens.", "No data yet."),
     "future": ("lichte achtergrond: toekomstige jaren (gepland)", "light background: future years (planned)"),
     "formula": ("Formule", "Formula"),
+    "install_year_known": ("aanlegjaar bekend", "install year known"),
+    "material_known": ("materiaal bekend", "material known"),
+    "condition_known": ("conditie bekend", "condition known"),
+    "depth_known": ("diepte bekend", "depth known"),
+    "stale_conditions": ("conditie ouder dan 5 jaar", "condition older than 5 years"),
     "source": ("Bron", "Source"),
     "unit": ("Eenheid", "Unit"),
 }
@@ -301,7 +310,12 @@ def report_context(report: KpiReport, *, language: str = "nl") -> dict[str, Any]
             {**p, "saving": _fmt(p["saving_eur"], "EUR", language), "pct": p["saving_pct"]} for p in payload["plans"]
         ],
         "quality": [
-            {"name": name, "value": quality.get(name), "text": _fmt(quality.get(name), "%", language)}
+            {
+                "name": name,
+                "label": _w(name, language),
+                "value": quality.get(name),
+                "text": _fmt(quality.get(name), "%", language),
+            }
             for name in ("install_year_known", "material_known", "condition_known", "depth_known", "stale_conditions")
         ],
         "assets": quality.get("assets", 0),
