@@ -286,3 +286,33 @@ def test_every_kpi_in_the_json_is_defined_once() -> None:
     codes = [d["code"] for d in payload["definitions"]]
     assert len(codes) == len(set(codes)) == len(KPIS)
     assert json.loads(json.dumps(payload)) == payload
+
+
+def test_every_kpi_definition_is_documented_in_the_user_guide() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    guide = "\n".join(
+        p.read_text(encoding="utf-8") for p in (root / "README.md", root / "docs" / "readme-k12-kpi.md") if p.exists()
+    )
+    for kpi in KPIS:
+        assert f"| `{kpi.code}` | {kpi.label} | {kpi.formula} |" in guide, kpi.code
+
+
+def test_a_register_without_history_reports_zeros_and_unknown_rates() -> None:
+    from dataclasses import replace
+
+    inputs = _inputs()
+    empty = replace(
+        inputs,
+        works=inputs.works.iloc[0:0],
+        work_links=inputs.work_links.iloc[0:0],
+        couplings=inputs.couplings.iloc[0:0],
+        decisions=inputs.decisions.iloc[0:0],
+        plans=(),
+    )
+    report = kpis_from_register(empty, SCOPE).as_dict()
+    assert report["totals"]["openings_realised"] == report["totals"]["couplings_found"] == 0
+    assert report["totals"]["share_realised"] is None and report["totals"]["mean_delay_years"] is None
+    assert all(y["share_late"] is None and y["openings_per_km"] == 0.0 for y in report["years"])
+    assert report["streets"] == [] and report["delays"] == []

@@ -62,7 +62,7 @@ def _print(context: dict, years: object) -> None:
             str(row["year"]),
             str(row["openings_realised"]),
             str(row["openings_planned"]),
-            f"{row['openings_per_km']:.2f}",
+            "—" if row["openings_per_km"] != row["openings_per_km"] else f"{row['openings_per_km']:.2f}",
             str(row["works_realised"]),
             str(row["couplings_found"]),
             str(row["couplings_accepted"]),

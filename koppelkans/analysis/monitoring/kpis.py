@@ -131,7 +131,7 @@ def kpis_from_register(inputs: MonitoringInputs, scope: Scope) -> KpiReport:
     per_segment = segment_openings(openings, segments)
     years = _per_year(scope, works, per_segment, street_km)
     couplings = _coupling_years(inputs, scope, segment_ids, organisations)
-    years = years.merge(couplings, on="year", how="left").fillna(0)
+    years = years.merge(couplings, on="year", how="left")
     in_period = per_segment[per_segment["year"].between(scope.year_from, scope.year_to)]
     executed = _executed(works)
     executed = executed[executed["actual_year"].between(scope.year_from, scope.year_to)]
