@@ -61,10 +61,15 @@ def _streets(segments: gpd.GeoDataFrame) -> pd.DataFrame:
     """The town's streets: segments of one name in one buurt, their geometry merged, their length."""
     named = segments[segments["name"].notna()]
     grouped = named.groupby(["name", "area_code"], sort=True)
-    geometry = grouped["geometry"].agg(lambda g: shapely.line_merge(shapely.union_all(g.to_numpy())))
+    geometry = grouped["geometry"].agg(lambda g: _multi(shapely.line_merge(shapely.union_all(g.to_numpy()))))
     frame = geometry.reset_index()
     frame["length"] = shapely.length(frame["geometry"].to_numpy())
     return frame[frame["length"] > 0].reset_index(drop=True)
+
+
+def _multi(line: shapely.Geometry) -> shapely.Geometry:
+    """Always a multi-line, as the planned works are: an exported layer holds one geometry type."""
+    return shapely.MultiLineString([line]) if line.geom_type == "LineString" else line
 
 
 def _start_days(years: np.ndarray, rng: np.random.Generator) -> list[str]:
