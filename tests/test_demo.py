@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -153,6 +154,7 @@ def test_sewer_materials_follow_the_era_concrete_before_1970_pvc_after(demo_stor
 
 def test_works_are_planned_in_the_next_twelve_years_with_valid_windows(demo_store: SqlRepository) -> None:
     works = demo_store.read("works")
+    works = works[works["status"] != "done"]
     assert set(works["organisation"]) >= {"GM0153-RIO", "GM0153-WEG", "VITENS", "ENEXIS"}
     assert (works["earliest_start"] >= FIRST_YEAR).all()
     assert (works["preferred_start"] <= DEMO_YEAR + 12).all()
@@ -199,3 +201,19 @@ def test_demo_command_builds_into_the_db_store_and_reports_json(tmp_path: Path) 
     payload = json.loads(result.stdout)
     assert payload["towns"] == ["Enschede"]
     assert payload["report"]["counts"]["segments"] == open_store(str(path)).count("segments")
+
+
+def test_history_is_done_works_of_2019_to_the_demo_year_with_actuals_and_decisions(
+    demo_store: SqlRepository, report: dict
+) -> None:
+    # Monitoring (K12) needs a past: done works with the day they started and what they cost, no renewed
+    # assets (so the lifecycle fit, the couplings and the plans of the planned demo stay the same).
+    done = demo_store.read("works", where={"status": "done"})
+    assert len(done) == report["history"]["works_done"] >= 20
+    starts = pd.to_datetime(done["actual_start"])
+    assert starts.dt.year.min() == 2019 and starts.dt.year.max() == DEMO_YEAR
+    assert (starts.dt.year > done["latest_start"]).any() and (done["actual_cost"] > done["cost_eur"]).any()
+    assert done["actual_cost"].gt(0).all() and (done["asset_ids"].isna() | (done["asset_ids"] == "")).all()
+    decisions = demo_store.read_coupling_decisions()
+    assert {"realised", "declined"} <= set(decisions["status"])
+    assert set(decisions["project_id"]) <= set(demo_store.read_projects()["id"])

@@ -4,6 +4,7 @@ returned), full-stack-fastapi-template style. Geometry is a GeoJSON geometry obj
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -118,6 +119,8 @@ def _value_type(column: ColumnSpec) -> Any:
         return Annotated[int, Field(**bounds)]
     if column.dtype == "float":
         return Annotated[float, Field(allow_inf_nan=False, **bounds)]
+    if column.dtype == "date":
+        return date
     return Annotated[str, Field(min_length=1, max_length=_MAX_TEXT)]
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "MAX_TABLE_ROWS",
     "html_of_anatomy",
     "html_of_brief",
+    "html_of_template",
     "markdown_of_brief",
     "pdf_from_html",
     "write_anatomy_file",
@@ -430,6 +431,11 @@ def markdown_of_brief(brief: Brief, *, language: str = "nl", image_names: dict[s
     """The brief as Markdown (every row; pictures referenced by file name)."""
     context = brief_context(brief, language, image_names or {}, limit=None)
     return _templates().get_template("brief.md.j2").render(**context)
+
+
+def html_of_template(name: str, **context: Any) -> str:
+    """Render another report template (e.g. the KPI report) with the shared stylesheet of the brief."""
+    return _templates().get_template(name).render(css=_css(), **context)
 
 
 def pdf_from_html(html: str) -> bytes:

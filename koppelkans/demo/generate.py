@@ -19,6 +19,7 @@ from koppelkans.config import CRS
 from koppelkans.demo.areas import TownLayout, areas_from_layout, layout_from_town
 from koppelkans.demo.assets import assets_from_streets
 from koppelkans.demo.figures import DEMO_YEAR
+from koppelkans.demo.history import history_from_streets, history_projects
 from koppelkans.demo.organisations import organisations_for
 from koppelkans.demo.streets import segments_from_layout
 from koppelkans.demo.tasks import tasks_from_layout
@@ -84,7 +85,7 @@ def town_frames(town: Town, *, seed: int) -> dict[str, pd.DataFrame]:
         "areas": areas_from_layout(layout),
         "segments": segments,
         "assets": assets,
-        "works": works_from_assets(layout, segments, assets, seed=seed),
+        "works": _with_history(works_from_assets(layout, segments, assets, seed=seed), layout, segments, seed=seed),
         "tasks": tasks_from_layout(layout, segments, seed=seed),
     }
 
@@ -121,13 +122,15 @@ def build_demo(
         for layout, segments in (layouts[i] for i in batch):
             step(f"assets, works and area tasks of {layout.town.name}")
             town_assets = assets_from_streets(layout, segments, seed=seed)
-            works.append(works_from_assets(layout, segments, town_assets, seed=seed))
+            planned = works_from_assets(layout, segments, town_assets, seed=seed)
+            works.append(_with_history(planned, layout, segments, seed=seed))
             tasks.append(tasks_from_layout(layout, segments, seed=seed))
             assets.append(town_assets)
         _store(store, "assets", pd.concat(assets, ignore_index=True), step)
         del assets
         _store(store, "works", pd.concat(works, ignore_index=True), step)
         _store(store, "tasks", pd.concat(tasks, ignore_index=True), step)
+    _store_history_projects(store)
     return DemoSummary(
         scale=scale,
         seed=seed,
@@ -137,6 +140,24 @@ def build_demo(
         seconds=time.perf_counter() - started,
         store=store.url,
     )
+
+
+def _with_history(planned: pd.DataFrame, layout: TownLayout, segments: pd.DataFrame, *, seed: int) -> pd.DataFrame:
+    """The planned works followed by the works executed before the demo year (monitoring's history)."""
+    history = history_from_streets(layout, segments, seed=seed)
+    return pd.concat([planned, history], ignore_index=True) if len(history) else planned
+
+
+def _store_history_projects(store: SqlRepository) -> None:
+    """The projects and coupling decisions behind the history works, in one transaction."""
+    rows = history_projects(store.read("works", where={"status": "done"}))
+    with store.transaction() as tx:
+        for project in rows["projects"]:
+            tx.save_project(project)
+        for gate in rows["gates"]:
+            tx.log_gate_decision(gate)
+        for decision in rows["decisions"]:
+            tx.save_coupling_decision(decision)
 
 
 def _batches(towns: list[Town]) -> list[list[int]]:

@@ -39,6 +39,8 @@ def demo_report(store: SqlRepository) -> dict[str, Any]:
     areas = store.read("areas")
     assets = store.read("assets")
     works = store.read("works")
+    done = works["status"] == "done"
+    history, works = works[done], works[~done]  # the history (K12) is reported apart from the planned works
     inhabitants = int(sum(a.get("inhabitants", 0) for a in areas.loc[areas["level"] == "gemeente", "attributes"]))
     disciplines = _disciplines(assets)
     sewer_km = disciplines.get("sewer", {}).get("km", 0.0)
@@ -47,6 +49,10 @@ def demo_report(store: SqlRepository) -> dict[str, Any]:
         "inhabitants": inhabitants,
         "assets": disciplines,
         "works": _works_summary(works),
+        "history": {
+            "works_done": len(history),
+            "years": sorted({int(d[:4]) for d in history["actual_start"].dropna()}),
+        },
         "sewer_km_per_1000_inhabitants": round(1000.0 * sewer_km / inhabitants, 2) if inhabitants else None,
         "reference_sewer_km_per_1000_inhabitants": round(reference_sewer_km_per_1000(), 2),
         "coupling": coupling_share(works, store.links("works")),

@@ -146,7 +146,7 @@ def territory_of(town: Town) -> BaseGeometry:
     return _territories()[town.index]
 
 
-_STREAMS = {"areas": 1, "streets": 2, "assets": 3, "works": 4, "tasks": 5}
+_STREAMS = {"areas": 1, "streets": 2, "assets": 3, "works": 4, "tasks": 5, "history": 6}
 
 
 def town_rng(seed: int, town: Town, purpose: str) -> np.random.Generator:

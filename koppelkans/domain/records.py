@@ -37,7 +37,8 @@ __all__ = [
     "kind_spec",
 ]
 
-DType = Literal["str", "int", "year", "float", "list"]
+DType = Literal["str", "int", "year", "float", "list", "date"]
+"""`date` holds an ISO 8601 day (`2024-03-15`) as text."""
 
 
 def _col(
@@ -151,6 +152,10 @@ class Work:
     project_type: ProjectType | None = _col("str", vocabulary=ProjectType)
     dig_free_years: int | None = _col("int", minimum=0, maximum=50)
     asset_ids: tuple[str, ...] = _col("list", doc="';'-separated ids of the assets it renews")
+    actual_start: str | None = _col(
+        "date", doc="ISO 8601 day execution started (status in_progress or done); not in the future"
+    )
+    actual_cost: float | None = _col("float", minimum=0.0, doc="EUR excl. VAT the work cost (status done)")
     geometry: BaseGeometry
     attributes: Mapping[str, Any] = field(default_factory=dict)
 

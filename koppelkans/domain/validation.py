@@ -8,6 +8,7 @@ columns kept as attributes. Every problem names the record and the field.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from pyproj import CRS as ProjCRS
 
 from koppelkans.config import CRS, NL_BOUNDS_RD
 from koppelkans.domain.records import ColumnSpec, KindSpec, kind_spec
+from koppelkans.domain.vocabulary import EXECUTED_STATUSES, WorkStatus
 from koppelkans.errors import InputError, Problem
 
 __all__ = ["GEOMETRY_COLUMN_NAMES", "Known", "Validated", "validate_records"]
@@ -88,6 +90,7 @@ def validate_records(
     check.key(existing=known.of(kind), replace=replace)
     typed = {column.name: check.typed_column(column) for column in spec.columns}
     check.field_rules(typed, this_year=today.year)
+    check.execution_rules(typed, today=today)
     check.references(typed, known)
     geometry = check.geometry(source_crs) if spec.spatial else None
     attributes = check.attributes()
@@ -203,6 +206,10 @@ class _Checker:
             if column.maximum is not None:
                 in_range &= ~(values > column.maximum).fillna(False)
             self.report(np.flatnonzero(~in_range), column.name, _range_reason(column, values))
+        elif column.dtype == "date":
+            values = _mapped(text, _as_iso_day)
+            bad = values.isna() & present
+            self.report(np.flatnonzero(bad), column.name, "not a date (expected an ISO 8601 day, e.g. 2024-03-15)")
         elif column.dtype == "list":
             values = _mapped(text, _as_list)
             if column.vocabulary is not None:
@@ -262,6 +269,38 @@ class _Checker:
             has_geometry = self._geometry_present()
             neither = typed["area_code"].isna() & ~has_geometry
             self.report(np.flatnonzero(neither), "area_code", "a task needs an area_code or a geometry")
+
+    def execution_rules(self, typed: dict[str, pd.Series], *, today: date) -> None:
+        """What a work recorded as executed may say: a start not in the future, and only once it started."""
+        if "actual_start" not in typed:
+            return
+        start, status = typed["actual_start"], typed["status"]
+        future = start.notna() & (start > today.isoformat())
+        self.report(
+            np.flatnonzero(future),
+            "actual_start",
+            {i: f"actual_start {start.iloc[i]} lies in the future (after {today})" for i in np.flatnonzero(future)},
+        )
+        executed = {s.value for s in EXECUTED_STATUSES}
+        early = start.notna() & ~status.isin(executed)
+        self.report(
+            np.flatnonzero(early),
+            "actual_start",
+            {
+                i: f"actual_start is recorded only for a work in_progress or done (status is {status.iloc[i]!r})"
+                for i in np.flatnonzero(early)
+            },
+        )
+        cost = typed["actual_cost"]
+        unfinished = cost.notna() & (status != WorkStatus.DONE.value)
+        self.report(
+            np.flatnonzero(unfinished),
+            "actual_cost",
+            {
+                i: f"actual_cost is recorded only for a work that is done (status is {status.iloc[i]!r})"
+                for i in np.flatnonzero(unfinished)
+            },
+        )
 
     def references(self, typed: dict[str, pd.Series], known: Known) -> None:
         for column, target in self.spec.references.items():
@@ -429,6 +468,20 @@ def _as_text(value: Any) -> str | None:
     return text or None
 
 
+_ISO_DAY = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ].*)?")
+
+
+def _as_iso_day(text: str | None) -> str | None:
+    """`2024-03-15` (also from a spreadsheet's `2024-03-15 00:00:00`) as that day; None when it is no day."""
+    match = _ISO_DAY.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    try:
+        return date.fromisoformat(match.group(1)).isoformat()
+    except ValueError:
+        return None
+
+
 def _as_list(value: Any) -> str | None:
     text = _as_text(value)
     if text is None:
@@ -564,7 +617,7 @@ def _assemble(
     frame = pd.DataFrame(index=range(len(attributes)))
     for column in spec.columns:
         series = typed[column.name].reset_index(drop=True)
-        if column.dtype in ("str", "list"):
+        if column.dtype in ("str", "list", "date"):
             series = series.astype(object)
             series = pd.Series(series.where(series.notna(), None).to_numpy(dtype=object), dtype=object)
         frame[column.name] = series

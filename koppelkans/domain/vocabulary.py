@@ -92,6 +92,10 @@ class WorkStatus(Vocabulary):
     CANCELLED = "cancelled"
 
 
+EXECUTED_STATUSES = frozenset({WorkStatus.IN_PROGRESS, WorkStatus.DONE})
+"""Statuses of a work whose execution has started: only these carry an `actual_start`; `actual_cost` only `done`."""
+
+
 class Phase(Vocabulary):
     INITIATIEF = "initiatief"
     PSU = "psu"

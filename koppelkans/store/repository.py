@@ -134,6 +134,8 @@ class Repository(Protocol):
 
     def extent(self, kind: str) -> tuple[float, float, float, float] | None: ...
 
+    def read_columns(self, kind: str, columns: Sequence[str]) -> pd.DataFrame: ...
+
     def links(self, kind: str | None = None) -> pd.DataFrame: ...
 
     def read_findings(self, table: str) -> pd.DataFrame: ...
@@ -392,6 +394,14 @@ class SqlRepository(ABC):
         query = select(func.count()).select_from(table).where(~linked.exists())
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def read_columns(self, kind: str, columns: Sequence[str]) -> pd.DataFrame:
+        """Some columns of every record of a kind as stored, without geometry or attributes: a quick table
+        for statistics over many records (e.g. the data-quality KPIs over all assets)."""
+        table = TABLES[kind]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*(table.c[c] for c in columns)).order_by(table.c.fid)).all()
+        return pd.DataFrame.from_records(rows, columns=list(columns))
 
     def links(self, kind: str | None = None) -> pd.DataFrame:
         """The segment links (kind, record_id, segment_id, overlap_m), of one kind or all."""

@@ -42,7 +42,7 @@ def geometry_type_of(spec: KindSpec) -> str:
 
 
 def _column(column: ColumnSpec, spec: KindSpec) -> Column:  # type: ignore[type-arg]
-    sql_type = {"str": Text, "list": Text, "int": Integer, "year": Integer, "float": Float}[column.dtype]
+    sql_type = {"str": Text, "list": Text, "date": Text, "int": Integer, "year": Integer, "float": Float}[column.dtype]
     return Column(column.name, sql_type(), nullable=column.name != spec.key)
 
 

@@ -39,6 +39,7 @@ _PAGES = {
     "couplings": ("nav_couplings", "/couplings"),
     "timeline": ("nav_timeline", "/timeline"),
     "works": ("nav_works", "/works"),
+    "dashboard": ("nav_dashboard", "/dashboard"),
 }
 
 
@@ -164,3 +165,29 @@ def timeline_page(request: Request, store: StoreDep, settings: SettingsDep, lang
 def works_page(request: Request, store: StoreDep, settings: SettingsDep, lang: Lang = None) -> HTMLResponse:
     """The works register: search the table, add or edit a work with the map."""
     return _render(request, store, settings, "works")
+
+
+@router.get("/dashboard", response_class=HTMLResponse, name="web_dashboard")
+def dashboard_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lang: Lang = None,
+    year_from: Annotated[int | None, Query(alias="from", ge=1900, le=2200)] = None,
+    year_to: Annotated[int | None, Query(alias="to", ge=1900, le=2200)] = None,
+    area: Annotated[str | None, Query()] = None,
+    org: Annotated[str | None, Query()] = None,
+) -> HTMLResponse:
+    """Monitoring (K12): KPI tiles, trend charts, the heat map of openings per street, the streets opened most."""
+    from koppelkans.monitoring import kpi_report, report_context, scope_of
+
+    language = language_of(request, settings.language)
+    scope = scope_of(year_from=year_from, year_to=year_to, area=area or None, organisation=org or None)
+    context = report_context(kpi_report(store, scope), language=language)
+    query = urlencode(
+        {k: v for k, v in {"from": scope.year_from, "to": scope.year_to, "area": area, "org": org}.items() if v}
+    )
+    kpi = {key: context[key] for key in ("tiles", "charts", "streets", "ambitions", "plan_rows", "quality", "t")}
+    kpi |= {"period": context["period"], "scope": context["scope"], "street_km": context["street_km"], "query": query}
+    kpi |= {"from": scope.year_from, "to": scope.year_to, "area": area or "", "org": org or ""}
+    return _render(request, store, settings, "dashboard", kpi=kpi)
