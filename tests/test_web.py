@@ -213,6 +213,9 @@ def test_clicking_a_work_opens_its_details_and_couplings(web: WebApp, page: Page
     couplings = web.client.get("/web/api/couplings", params={"member": "GM0153-RIO:W1"}).json()
     assert couplings["total"] > 0
     expect(panel.locator(".panel-findings").first.locator(".finding")).to_have_count(couplings["total"])
+    history = panel.locator(".panel-history .history-entry")  # the audit log: who stored it, when
+    expect(history).to_have_count(1)
+    expect(history.first).to_contain_text("system · insert")
     brief = panel.get_by_role("link", name="Projectopdracht met omgevingsanalyse")
     response = web.client.get(brief.get_attribute("href"))
     assert response.status_code == 200 and "Vervanging riool Roomweg" in response.text

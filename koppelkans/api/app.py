@@ -13,7 +13,18 @@ from fastapi.routing import APIRoute
 
 from koppelkans.api import ogc, tiles
 from koppelkans.api.errors import install_error_handlers
-from koppelkans.api.routes import analysis, areas, assets, brief, organisations, plans, segments, tasks, works
+from koppelkans.api.routes import (
+    analysis,
+    areas,
+    assets,
+    brief,
+    history,
+    organisations,
+    plans,
+    segments,
+    tasks,
+    works,
+)
 from koppelkans.config import Settings
 from koppelkans.store import Repository, open_store
 
@@ -65,7 +76,7 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
-    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief):
+    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief, history):
         app.include_router(module.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)

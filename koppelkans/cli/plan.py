@@ -59,6 +59,7 @@ def plan(
                 time_limit=time_limit,
                 progress=progress,
                 keep=keep,
+                actor=context.actor,
             )
         if xlsx is not None:
             write_plan_xlsx(payload, xlsx)

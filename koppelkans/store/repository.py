@@ -12,6 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,10 +28,12 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from koppelkans.config import CRS
+from koppelkans.domain.audit import AuditEntry, Operation, record_states, timestamp
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
 from koppelkans.store.schema import (
+    AUDIT_LOG,
     COUPLING_DECISIONS,
     FINDINGS,
     GATE_DECISIONS,
@@ -71,6 +74,14 @@ class Writer(Protocol):
     def save_coupling_decision(self, decision: Mapping[str, Any]) -> None: ...
 
     def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def log(
+        self,
+        kind: str,
+        record_ids: Sequence[str],
+        old: Sequence[Mapping[str, Any] | None],
+        new: Sequence[Mapping[str, Any] | None],
+    ) -> None: ...
 
     actor: str
     """Who makes this change (see `Repository.transaction`)."""
@@ -148,6 +159,15 @@ class Repository(Protocol):
     def read_coupling_decisions(self, *, project_id: str | None = None) -> pd.DataFrame: ...
 
     def read_due_years(self, asset_ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def read_audit(
+        self,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[AuditEntry]: ...
 
     def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame: ...
 
@@ -479,6 +499,40 @@ class SqlRepository(ABC):
                 rows += conn.execute(query.order_by(LINKS.c.fid)).all()
         return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
 
+    def read_audit(
+        self,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries in log order: of one kind and record, changed after `since` and up to `until`."""
+        table = AUDIT_LOG
+        query = select(*table.c).order_by(table.c.fid)
+        for column, value in (("kind", kind), ("record_id", record_id)):
+            if value is not None:
+                query = query.where(table.c[column] == value)
+        if since is not None:
+            query = query.where(table.c.at > since)
+        if until is not None:
+            query = query.where(table.c.at <= until)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            AuditEntry(
+                seq=int(row["fid"]),
+                at=row["at"],
+                actor=row["actor"],
+                kind=row["kind"],
+                record_id=row["record_id"],
+                operation=Operation(row["operation"]),
+                old=None if row["old"] is None else json.loads(row["old"]),
+                new=None if row["new"] is None else json.loads(row["new"]),
+            )
+            for row in rows
+        ]
+
     def _plain_rows(self, query: Any, table: Any) -> pd.DataFrame:
         """Rows of a non-spatial table as a frame of plain values (missing values None)."""
         with self.engine.connect() as conn:
@@ -522,12 +576,15 @@ class _SqlWriter:
         return repository._records(self.conn, kind, query, table.c[spec.key], list(ids))
 
     def insert(self, kind: str, records: pd.DataFrame, *, replace: bool = False) -> int:
-        """Insert canonical records; with `replace`, records with the same key are replaced."""
+        """Insert canonical records; with `replace`, records with the same key are replaced (logged as updates)."""
         spec = kind_spec(kind)
         if records.empty:
             return 0
+        keys = [str(k) for k in records[spec.key]]
+        before: dict[str, dict[str, Any]] = {}
         if replace:
-            self.delete(kind, list(records[spec.key]))
+            before = self._states(kind, keys)
+            self._delete_rows(kind, keys)
         rows = pd.DataFrame({name: records[name] for name in spec.column_names})
         rows["attributes"] = [
             json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in records["attributes"]
@@ -535,10 +592,19 @@ class _SqlWriter:
         geoms = np.asarray(records.geometry.to_numpy(), dtype=object) if spec.spatial else None
         self.repository._bulk_insert(self.conn, kind, rows, geoms)
         self.repository._after_insert(self.conn, kind, geoms)
+        self.log(kind, keys, [before.get(k) for k in keys], record_states(kind, records))
         return len(rows)
 
     def delete(self, kind: str, ids: Sequence[str]) -> int:
-        """Delete records by key, with their segment links."""
+        """Delete records by key, with their segment links (each deletion logged with the state it removed)."""
+        keys = [str(k) for k in ids]
+        before = self._states(kind, keys)
+        removed = self._delete_rows(kind, keys)
+        gone = [k for k in dict.fromkeys(keys) if k in before]
+        self.log(kind, gone, [before[k] for k in gone], [None] * len(gone))
+        return removed
+
+    def _delete_rows(self, kind: str, ids: Sequence[str]) -> int:
         spec = kind_spec(kind)
         table = TABLES[kind]
         removed = 0
@@ -546,6 +612,46 @@ class _SqlWriter:
             removed += self.conn.execute(delete(table).where(table.c[spec.key].in_(chunk))).rowcount
             self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         return removed
+
+    def _states(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored states of these records (the ones that exist), by key, for the audit log."""
+        repository, spec, table = self.repository, kind_spec(kind), TABLES[kind]
+        columns = [table.c[name] for name in (*spec.column_names, "attributes")]
+        if spec.spatial:
+            columns.append(repository._geometry_select(kind).label(GEOMETRY_COLUMN))
+        query = select(*columns).order_by(table.c.fid)
+        current = repository._records(self.conn, kind, query, table.c[spec.key], list(ids))
+        keys = [str(k) for k in current[spec.key]]
+        return dict(zip(keys, record_states(kind, current), strict=True))
+
+    def log(
+        self,
+        kind: str,
+        record_ids: Sequence[str],
+        old: Sequence[Mapping[str, Any] | None],
+        new: Sequence[Mapping[str, Any] | None],
+    ) -> None:
+        """Append one audit entry per record (insert, update or delete, from which states are present),
+        in bulk: an import of 100,000 records writes its 100,000 entries in the same few statements."""
+        if not record_ids:
+            return
+        at = timestamp(datetime.now(UTC))
+        operations = [
+            Operation.INSERT if o is None else Operation.DELETE if n is None else Operation.UPDATE
+            for o, n in zip(old, new, strict=True)
+        ]
+        rows = pd.DataFrame(
+            {
+                "at": at,
+                "actor": self.actor,
+                "kind": kind,
+                "record_id": list(record_ids),
+                "operation": [op.value for op in operations],
+                "old": [None if o is None else json.dumps(o, ensure_ascii=False, sort_keys=True) for o in old],
+                "new": [None if n is None else json.dumps(n, ensure_ascii=False, sort_keys=True) for n in new],
+            }
+        )
+        self.repository._bulk_insert(self.conn, AUDIT_LOG.name, rows, None)
 
     def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None:
         """Replace the segment links of the given records (all of the kind when record_ids is None)."""
@@ -590,9 +696,12 @@ class _SqlWriter:
         """Insert a project, or update the stored one with the same id (its phase, works, …)."""
         values = {c.name: project.get(c.name) for c in _columns_of(PROJECTS)}
         values["attributes"] = json.dumps(values["attributes"], ensure_ascii=False) if values["attributes"] else None
-        changed = self.conn.execute(update(PROJECTS).where(PROJECTS.c.id == values["id"]).values(**values)).rowcount
-        if not changed:
+        old = self.conn.execute(select(*_columns_of(PROJECTS)).where(PROJECTS.c.id == values["id"])).mappings().first()
+        if old is None:
             self.conn.execute(PROJECTS.insert().values(**values))
+        else:
+            self.conn.execute(update(PROJECTS).where(PROJECTS.c.id == values["id"]).values(**values))
+        self.log(PROJECTS.name, [str(values["id"])], [_plain_state(old)], [_plain_state(values)])
 
     def log_gate_decision(self, entry: Mapping[str, Any]) -> None:
         """Append one entry to a project's phase log."""
@@ -603,12 +712,13 @@ class _SqlWriter:
     def save_coupling_decision(self, decision: Mapping[str, Any]) -> None:
         """Record a project's decision on a coupling, replacing its earlier decision on that coupling."""
         table = COUPLING_DECISIONS
-        self.conn.execute(
-            delete(table).where(
-                table.c.project_id == decision["project_id"], table.c.coupling_id == decision["coupling_id"]
-            )
-        )
-        self.conn.execute(table.insert().values(**{c.name: decision.get(c.name) for c in _columns_of(table)}))
+        same = (table.c.project_id == decision["project_id"], table.c.coupling_id == decision["coupling_id"])
+        old = self.conn.execute(select(*_columns_of(table)).where(*same)).mappings().first()
+        self.conn.execute(delete(table).where(*same))
+        values = {c.name: decision.get(c.name) for c in _columns_of(table)}
+        self.conn.execute(table.insert().values(**values))
+        record_id = f"{decision['project_id']}:{decision['coupling_id']}"
+        self.log(table.name, [record_id], [_plain_state(old)], [_plain_state(values)])
 
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
@@ -620,6 +730,16 @@ class _SqlWriter:
         self.repository._bulk_insert(self.conn, table, values, geoms)
         self.repository._after_insert(self.conn, table, geoms)
         return len(values)
+
+
+def _plain_state(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A row of a plain table as an audit state (its columns' values; JSON text parsed)."""
+    if row is None:
+        return None
+    state = dict(row)
+    if isinstance(state.get("attributes"), str):
+        state["attributes"] = json.loads(state["attributes"])
+    return state
 
 
 def _columns_of(table: Any) -> list[Any]:

@@ -219,3 +219,25 @@ PROJECT_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, GATE_DECISIONS
 def table_named(name: str) -> Table:
     """Any table of the store by name (register kinds, links, findings)."""
     return metadata.tables[name]
+
+
+AUDIT_LOG = Table(
+    "audit_log",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("old", Text),
+    Column("new", Text),
+    sqlite_autoincrement=True,
+)
+"""Every change of every record (K11, PRODUCT.md E3): who, when, which record, its state before and after
+(JSON, geometry as hex WKB). Appended to in the writing transaction; triggers refuse UPDATE and DELETE."""
+Index("ix_audit_log_record", AUDIT_LOG.c.kind, AUDIT_LOG.c.record_id)
+Index("ix_audit_log_at", AUDIT_LOG.c.at)
+
+K11_TABLES: dict[str, Table] = {t.name: t for t in (AUDIT_LOG,)}
+"""The tables of K11 (migration 0007): the audit log, the coupling workflow and subscriptions."""

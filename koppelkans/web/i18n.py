@@ -117,6 +117,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "couplings": ("Koppelkansen", "Couplings"),
     "conflicts": ("Conflicten", "Conflicts"),
     "none_found": ("Geen gevonden.", "None found."),
+    "history": ("Geschiedenis", "History"),
     "loading": ("Laden…", "Loading…"),
     "kind": ("Soort", "Kind"),
     "all_kinds": ("Alle soorten", "All kinds"),
