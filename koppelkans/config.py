@@ -205,6 +205,12 @@ class Settings(BaseSettings):
         default=PDOK_BRT_ACHTERGRONDKAART,
         description="XYZ tile URL of the web map's base map ({z}/{x}/{y}); empty for none (offline)",
     )
+    coupling_respond_days: int = Field(
+        default=15, ge=1, description="days members have to respond to a proposed coupling (GIPOD synergy: 15)"
+    )
+    coupling_realise_days: int = Field(
+        default=45, ge=1, description="days to realise an accepted coupling before it escalates (GIPOD synergy: 45)"
+    )
 
 
 def figure(name: str) -> float:

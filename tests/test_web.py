@@ -267,6 +267,21 @@ def test_couplings_list_sorts_by_saving_and_filters_by_kind(web: WebApp, page: P
     expect(page.locator("#findings-body tr[data-id]")).to_have_count(conflicts["total"])
 
 
+@pytest.mark.backends("geopackage")
+def test_couplings_list_shows_the_workflow_status_and_responses(web: WebApp, page: Page) -> None:
+    items = web.client.get("/web/api/couplings", params={"limit": 500}).json()["items"]
+    coupling = next(c for c in items if len(c["organisations"]) == 2)
+    first, second = coupling["organisations"]
+    assert web.client.post(f"/api/couplings/{coupling['id']}/workflow").status_code == 201
+    answer = {"organisation": first, "answer": "accept"}
+    assert web.client.post(f"/api/couplings/{coupling['id']}/workflow/responses", json=answer).status_code == 200
+    page.goto(f"{web.url}/couplings")
+    row = page.locator(f"#findings-body tr[data-id='{coupling['id']}']")
+    expect(row.locator(".workflow-status")).to_have_text("in behandeling")
+    expect(row.locator(f".workflow-responses li[data-org='{first}']")).to_contain_text("accept")
+    expect(row.locator(f".workflow-responses li[data-org='{second}']")).to_contain_text("–")
+
+
 # -- the works register ------------------------------------------------------------------------
 def fill_work(page: Page, values: dict[str, str]) -> None:
     for name, value in values.items():

@@ -23,6 +23,7 @@ from koppelkans.api.routes import (
     plans,
     segments,
     tasks,
+    workflow,
     works,
 )
 from koppelkans.config import Settings
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
-    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief, history):
+    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief, history, workflow):
         app.include_router(module.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)

@@ -35,6 +35,8 @@ from koppelkans.errors import StoreError
 from koppelkans.store.schema import (
     AUDIT_LOG,
     COUPLING_DECISIONS,
+    COUPLING_EVENTS,
+    COUPLING_WORKFLOW,
     FINDINGS,
     GATE_DECISIONS,
     GEOMETRY_COLUMN,
@@ -82,6 +84,12 @@ class Writer(Protocol):
         old: Sequence[Mapping[str, Any] | None],
         new: Sequence[Mapping[str, Any] | None],
     ) -> None: ...
+
+    def read_coupling_workflow_for_update(self, coupling_id: str) -> dict[str, Any] | None: ...
+
+    def save_coupling_workflow(self, workflow: Mapping[str, Any]) -> None: ...
+
+    def log_coupling_event(self, coupling_id: str, event: str, detail: Mapping[str, Any], *, at: str) -> None: ...
 
     actor: str
     """Who makes this change (see `Repository.transaction`)."""
@@ -170,6 +178,10 @@ class Repository(Protocol):
     ) -> list[AuditEntry]: ...
 
     def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def read_coupling_workflows(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
+
+    def read_coupling_events(self, *, coupling_id: str | None = None) -> list[dict[str, Any]]: ...
 
     def transaction(self, actor: str = SYSTEM_ACTOR) -> Any: ...
 
@@ -533,6 +545,26 @@ class SqlRepository(ABC):
             for row in rows
         ]
 
+    def read_coupling_workflows(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The coupling workflows (of these couplings, or all) as rows with their JSON parsed, by coupling."""
+        query = select(*_columns_of(COUPLING_WORKFLOW)).order_by(COUPLING_WORKFLOW.c.coupling_id)
+        if ids is not None:
+            query = query.where(COUPLING_WORKFLOW.c.coupling_id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [_workflow_row(row) for row in conn.execute(query).mappings()]
+
+    def read_coupling_events(self, *, coupling_id: str | None = None) -> list[dict[str, Any]]:
+        """The workflow events (of one coupling, or all), oldest first."""
+        table = COUPLING_EVENTS
+        query = select(*_columns_of(table)).order_by(table.c.fid)
+        if coupling_id is not None:
+            query = query.where(table.c.coupling_id == coupling_id)
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+        return rows
+
     def _plain_rows(self, query: Any, table: Any) -> pd.DataFrame:
         """Rows of a non-spatial table as a frame of plain values (missing values None)."""
         with self.engine.connect() as conn:
@@ -720,6 +752,44 @@ class _SqlWriter:
         record_id = f"{decision['project_id']}:{decision['coupling_id']}"
         self.log(table.name, [record_id], [_plain_state(old)], [_plain_state(values)])
 
+    def read_coupling_workflow_for_update(self, coupling_id: str) -> dict[str, Any] | None:
+        """A coupling's workflow as it is now, locked until the transaction ends (a checked step holds)."""
+        table = COUPLING_WORKFLOW
+        self.repository._lock_for_update(self.conn, table.name)
+        query = select(*_columns_of(table)).where(table.c.coupling_id == coupling_id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=table)
+        row = self.conn.execute(query).mappings().first()
+        return None if row is None else _workflow_row(row)
+
+    def save_coupling_workflow(self, workflow: Mapping[str, Any]) -> None:
+        """Insert or update a coupling's workflow (a `CouplingWorkflow.as_row`), logged in the audit log."""
+        table = COUPLING_WORKFLOW
+        values = {c.name: workflow.get(c.name) for c in _columns_of(table)}
+        for name in ("members", "responses", "cost_split"):
+            values[name] = json.dumps(values[name], ensure_ascii=False, sort_keys=True)
+        values["escalated"] = int(bool(values["escalated"]))
+        same = table.c.coupling_id == values["coupling_id"]
+        old = self.conn.execute(select(*_columns_of(table)).where(same)).mappings().first()
+        if old is None:
+            self.conn.execute(table.insert().values(**values))
+        else:
+            self.conn.execute(update(table).where(same).values(**values))
+        before = None if old is None else _workflow_row(old)
+        self.log(table.name, [str(values["coupling_id"])], [before], [_workflow_row(values)])
+
+    def log_coupling_event(self, coupling_id: str, event: str, detail: Mapping[str, Any], *, at: str) -> None:
+        """Append one event to a coupling's workflow history (by this transaction's actor)."""
+        self.conn.execute(
+            COUPLING_EVENTS.insert().values(
+                coupling_id=coupling_id,
+                at=at,
+                actor=self.actor,
+                event=event,
+                detail=json.dumps(dict(detail), ensure_ascii=False, sort_keys=True),
+            )
+        )
+
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
         sql_table = _findings_table(table)
@@ -730,6 +800,15 @@ class _SqlWriter:
         self.repository._bulk_insert(self.conn, table, values, geoms)
         self.repository._after_insert(self.conn, table, geoms)
         return len(values)
+
+
+def _workflow_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored coupling workflow row with its JSON columns parsed and its flag a bool."""
+    values = dict(row)
+    for name in ("members", "responses", "cost_split"):
+        values[name] = json.loads(values[name]) if values[name] else ([] if name == "members" else {})
+    values["escalated"] = bool(values["escalated"])
+    return values
 
 
 def _plain_state(row: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -239,5 +239,41 @@ AUDIT_LOG = Table(
 Index("ix_audit_log_record", AUDIT_LOG.c.kind, AUDIT_LOG.c.record_id)
 Index("ix_audit_log_at", AUDIT_LOG.c.at)
 
-K11_TABLES: dict[str, Table] = {t.name: t for t in (AUDIT_LOG,)}
+COUPLING_WORKFLOW = Table(
+    "coupling_workflow",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("coupling_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("members", Text, nullable=False),
+    Column("proposed_at", Text, nullable=False),
+    Column("proposed_by", Text, nullable=False),
+    Column("deadline", Text),
+    Column("escalated", Integer, nullable=False),
+    Column("escalated_at", Text),
+    Column("responses", Text),
+    Column("cost_split", Text),
+    Column("realised_at", Text),
+    UniqueConstraint("coupling_id", name="uq_coupling_workflow_coupling"),
+    sqlite_autoincrement=True,
+)
+"""Where each coupling stands between its member organisations (C3): status, deadline, escalation, each
+member's response (JSON) and the agreed cost split (JSON); one row per coupling, its changes in the audit log."""
+
+COUPLING_EVENTS = Table(
+    "coupling_events",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("coupling_id", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("detail", Text),
+    sqlite_autoincrement=True,
+)
+"""What happened in each coupling's workflow (proposed, responded, escalated, …): appended to, never rewritten;
+the coordinator's inbox reads the escalations here."""
+Index("ix_coupling_events_coupling", COUPLING_EVENTS.c.coupling_id)
+
+K11_TABLES: dict[str, Table] = {t.name: t for t in (AUDIT_LOG, COUPLING_WORKFLOW, COUPLING_EVENTS)}
 """The tables of K11 (migration 0007): the audit log, the coupling workflow and subscriptions."""
