@@ -211,6 +211,14 @@ class Settings(BaseSettings):
     coupling_realise_days: int = Field(
         default=45, ge=1, description="days to realise an accepted coupling before it escalates (GIPOD synergy: 45)"
     )
+    smtp_host: str = Field(default="localhost", description="SMTP server that sends the notification digests")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="koppelkans@localhost", description="sender address of the digests")
+    webhook_attempts: int = Field(default=4, ge=1, description="tries per webhook delivery before giving up")
+    webhook_backoff_s: float = Field(
+        default=2.0, ge=0, description="wait before the first retry of a webhook; doubled after each failure"
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="how long a webhook receiver may take")
 
 
 def figure(name: str) -> float:

@@ -22,6 +22,7 @@ from koppelkans.api.routes import (
     organisations,
     plans,
     segments,
+    subscriptions,
     tasks,
     workflow,
     works,
@@ -77,7 +78,20 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
-    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief, history, workflow):
+    for module in (
+        organisations,
+        areas,
+        segments,
+        assets,
+        works,
+        tasks,
+        analysis,
+        plans,
+        brief,
+        history,
+        workflow,
+        subscriptions,
+    ):
         app.include_router(module.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)

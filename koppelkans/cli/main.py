@@ -22,6 +22,7 @@ from koppelkans.cli import (
     plan,
     register,
     serve,
+    subscriptions,
     workflow,
 )
 from koppelkans.cli.shell import Context
@@ -64,6 +65,7 @@ fit.add_commands(app)
 brief.add_commands(app)
 history.add_commands(app)
 workflow.add_commands(app)
+subscriptions.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

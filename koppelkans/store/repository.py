@@ -37,12 +37,14 @@ from koppelkans.store.schema import (
     COUPLING_DECISIONS,
     COUPLING_EVENTS,
     COUPLING_WORKFLOW,
+    DELIVERIES,
     FINDINGS,
     GATE_DECISIONS,
     GEOMETRY_COLUMN,
     LINKS,
     PLANS,
     PROJECTS,
+    SUBSCRIPTIONS,
     TABLES,
 )
 
@@ -90,6 +92,12 @@ class Writer(Protocol):
     def save_coupling_workflow(self, workflow: Mapping[str, Any]) -> None: ...
 
     def log_coupling_event(self, coupling_id: str, event: str, detail: Mapping[str, Any], *, at: str) -> None: ...
+
+    def save_subscription(self, subscription: Mapping[str, Any]) -> None: ...
+
+    def delete_subscription(self, subscription_id: str) -> bool: ...
+
+    def log_delivery(self, delivery: Mapping[str, Any]) -> None: ...
 
     actor: str
     """Who makes this change (see `Repository.transaction`)."""
@@ -182,6 +190,10 @@ class Repository(Protocol):
     def read_coupling_workflows(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
 
     def read_coupling_events(self, *, coupling_id: str | None = None) -> list[dict[str, Any]]: ...
+
+    def read_subscriptions(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
+
+    def read_deliveries(self, *, subscription_id: str | None = None) -> list[dict[str, Any]]: ...
 
     def transaction(self, actor: str = SYSTEM_ACTOR) -> Any: ...
 
@@ -565,6 +577,33 @@ class SqlRepository(ABC):
             row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
         return rows
 
+    def read_subscriptions(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Subscriptions (these, or all) by id: their columns, `area` as a shapely geometry (EPSG:28992) and
+        `told_findings` as a list."""
+        table = SUBSCRIPTIONS
+        columns = [c for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        query = select(*columns, self._geometry_select(table.name).label(GEOMETRY_COLUMN)).order_by(table.c.id)
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        areas = self._decode([row.pop(GEOMETRY_COLUMN) for row in rows])
+        for row, area in zip(rows, areas, strict=True):
+            row["area"] = area
+            row["told_findings"] = json.loads(row["told_findings"]) if row["told_findings"] else []
+        return rows
+
+    def read_deliveries(self, *, subscription_id: str | None = None) -> list[dict[str, Any]]:
+        """The delivery attempts (of one subscription, or all), oldest first."""
+        query = select(*_columns_of(DELIVERIES)).order_by(DELIVERIES.c.fid)
+        if subscription_id is not None:
+            query = query.where(DELIVERIES.c.subscription_id == subscription_id)
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            row["ok"] = bool(row["ok"])
+        return rows
+
     def _plain_rows(self, query: Any, table: Any) -> pd.DataFrame:
         """Rows of a non-spatial table as a frame of plain values (missing values None)."""
         with self.engine.connect() as conn:
@@ -789,6 +828,49 @@ class _SqlWriter:
                 detail=json.dumps(dict(detail), ensure_ascii=False, sort_keys=True),
             )
         )
+
+    def save_subscription(self, subscription: Mapping[str, Any]) -> None:
+        """Insert or replace a subscription (its `area` a shapely geometry in EPSG:28992), logged without its secret."""
+        table, key = SUBSCRIPTIONS, str(subscription["id"])
+        before = self._subscription_state(key)
+        self.conn.execute(delete(table).where(table.c.id == key))
+        names = [c.name for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        values = {name: subscription.get(name) for name in names}
+        values["told_findings"] = json.dumps(sorted(subscription.get("told_findings") or []))
+        geoms = np.array([subscription["area"]], dtype=object)
+        self.repository._bulk_insert(self.conn, table.name, pd.DataFrame([values]), geoms)
+        self.repository._after_insert(self.conn, table.name, geoms)
+        self.log(table.name, [key], [before], [self._subscription_state(key)])
+
+    def delete_subscription(self, subscription_id: str) -> bool:
+        """Remove a subscription (logged); False when there was none."""
+        before = self._subscription_state(subscription_id)
+        if before is None:
+            return False
+        self.conn.execute(delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id))
+        self.log(SUBSCRIPTIONS.name, [subscription_id], [before], [None])
+        return True
+
+    def _subscription_state(self, subscription_id: str) -> dict[str, Any] | None:
+        """A subscription as the audit log keeps it: its columns, the area as hex WKB, the secret only as set/unset."""
+        table = SUBSCRIPTIONS
+        columns = [c for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        query = select(*columns, self.repository._geometry_select(table.name).label(GEOMETRY_COLUMN))
+        row = self.conn.execute(query.where(table.c.id == subscription_id)).mappings().first()
+        if row is None:
+            return None
+        state = dict(row)
+        area = self.repository._decode([state.pop(GEOMETRY_COLUMN)])
+        state["geometry"] = shapely.to_wkb(area, hex=True, output_dimension=2, byte_order=1)[0]
+        state["secret"] = "set" if state["secret"] else None
+        state["told_findings"] = json.loads(state["told_findings"]) if state["told_findings"] else []
+        return state
+
+    def log_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Record one delivery attempt of a digest."""
+        values = {c.name: delivery.get(c.name) for c in _columns_of(DELIVERIES)}
+        values["ok"] = int(bool(values["ok"]))
+        self.conn.execute(DELIVERIES.insert().values(**values))
 
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""

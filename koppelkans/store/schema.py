@@ -275,5 +275,45 @@ COUPLING_EVENTS = Table(
 the coordinator's inbox reads the escalations here."""
 Index("ix_coupling_events_coupling", COUPLING_EVENTS.c.coupling_id)
 
-K11_TABLES: dict[str, Table] = {t.name: t for t in (AUDIT_LOG, COUPLING_WORKFLOW, COUPLING_EVENTS)}
+SUBSCRIPTIONS = Table(
+    "subscriptions",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("email", Text),
+    Column("webhook_url", Text),
+    Column("secret", Text),
+    Column("created_at", Text, nullable=False),
+    Column("last_notified_at", Text, nullable=False),
+    Column("told_findings", Text),
+    Column(GEOMETRY_COLUMN, Geometry("GEOMETRY"), nullable=False),
+    UniqueConstraint("id", name="uq_subscriptions_id"),
+    sqlite_autoincrement=True,
+)
+"""Organisations watching an area (C4): where to send the digest (e-mail, webhook with its signing secret),
+when they were last told and which couplings and conflicts they were told of."""
+Index("ix_subscriptions_geom", SUBSCRIPTIONS.c[GEOMETRY_COLUMN], postgresql_using="gist").ddl_if(dialect="postgresql")
+
+DELIVERIES = Table(
+    "notification_deliveries",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("status", Text),
+    Column("error", Text),
+    Column("digest_until", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+"""Every attempt to deliver a digest (e-mail or webhook, each retry its own row): the record of what was sent."""
+Index("ix_notification_deliveries_subscription", DELIVERIES.c.subscription_id)
+
+K11_TABLES: dict[str, Table] = {
+    t.name: t for t in (AUDIT_LOG, COUPLING_WORKFLOW, COUPLING_EVENTS, SUBSCRIPTIONS, DELIVERIES)
+}
 """The tables of K11 (migration 0007): the audit log, the coupling workflow and subscriptions."""
