@@ -7,6 +7,7 @@ decided by `koppelkans.domain.subscriptions`; this module reads the store, sends
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import time
 import uuid
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 Sleep = Callable[[float], None]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,7 +103,7 @@ def _checked_area(area: shapely.Geometry, *, source: str) -> shapely.Geometry:
 def _checked_channels(email: str | None, webhook_url: str | None, secret: str | None) -> None:
     if not email and not webhook_url:
         raise InputError("give an e-mail address or a webhook URL (or both) to be notified at", field="email")
-    if email and "@" not in email:
+    if email and not _EMAIL.match(email):
         raise InputError(f"{email!r} is not an e-mail address", field="email")
     if webhook_url:
         if urlparse(webhook_url).scheme not in ("http", "https") or not urlparse(webhook_url).netloc:
@@ -254,16 +256,16 @@ def _attempt(subscription: Subscription, digest: Digest, channel: str, target: s
 def _send_email(subscription: Subscription, digest: Digest, settings: Settings) -> Delivery:
     """The digest as a plain-text e-mail over SMTP (host, port and sender from the settings)."""
     assert subscription.email is not None
-    message = EmailMessage()
-    message["From"] = settings.smtp_from
-    message["To"] = subscription.email
-    message["Subject"] = digest.subject()
-    message.set_content(digest.text())
     base = _attempt(subscription, digest, "email", subscription.email, 1)
     try:
+        message = EmailMessage()
+        message["From"] = settings.smtp_from
+        message["To"] = subscription.email
+        message["Subject"] = digest.subject()
+        message.set_content(digest.text())
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.webhook_timeout_s) as smtp:
             smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         return Delivery(**base, ok=False, status=None, error=str(exc) or type(exc).__name__)
     return Delivery(**base, ok=True, status="sent", error=None)
 
@@ -292,7 +294,7 @@ def _post_webhook(subscription: Subscription, digest: Digest, settings: Settings
                 status=str(response.status_code),
                 error=None if response.is_success else response.text[:200],
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             delivery = Delivery(**base, ok=False, status=None, error=str(exc) or type(exc).__name__)
         deliveries.append(delivery)
         if delivery.ok or attempt > len(delays):

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from koppelkans.config import CRS
-from koppelkans.domain.audit import AuditEntry, Operation, record_states, timestamp
+from koppelkans.domain.audit import AuditEntry, Operation, record_states, state_json, timestamp
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
@@ -718,8 +718,8 @@ class _SqlWriter:
                 "kind": kind,
                 "record_id": list(record_ids),
                 "operation": [op.value for op in operations],
-                "old": [None if o is None else json.dumps(o, ensure_ascii=False, sort_keys=True) for o in old],
-                "new": [None if n is None else json.dumps(n, ensure_ascii=False, sort_keys=True) for n in new],
+                "old": [None if o is None else state_json(o) for o in old],
+                "new": [None if n is None else state_json(n) for n in new],
             }
         )
         self.repository._bulk_insert(self.conn, AUDIT_LOG.name, rows, None)

@@ -43,7 +43,7 @@ def _area(geojson: dict[str, Any], crs: str) -> shapely.Geometry:
     try:
         features = geojson.get("features") if geojson.get("type") == "FeatureCollection" else [geojson]
         shapes = [shapely.geometry.shape(f.get("geometry", f) if f.get("type") == "Feature" else f) for f in features]
-    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError) as exc:
         raise InputError(f"the area is not GeoJSON: {exc}", field="area") from None
     if not shapes:
         raise InputError("the area has no polygons", field="area")

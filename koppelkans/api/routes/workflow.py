@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from koppelkans.api.deps import ActorDep, SettingsDep, StoreDep
-from koppelkans.api.errors import ERROR_RESPONSES
+from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.workflow import (
     escalate_overdue,
     propose_coupling,
@@ -27,6 +27,8 @@ from koppelkans.workflow import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/couplings", tags=["coupling workflow"])
+
+STEP_RESPONSES = {**ERROR_RESPONSES, 409: documented_error("The coupling's status does not allow this step")}
 
 
 class ResponseBody(BaseModel):
@@ -54,7 +56,7 @@ def read_workflow(coupling_id: str, store: StoreDep) -> dict[str, Any]:
 @router.post(
     "/{coupling_id}/workflow",
     response_class=JSONResponse,
-    responses=ERROR_RESPONSES,
+    responses=STEP_RESPONSES,
     status_code=201,
     name="propose_coupling",
 )
@@ -63,9 +65,7 @@ def propose(coupling_id: str, store: StoreDep, settings: SettingsDep, actor: Act
     return workflow_as_json(store, propose_coupling(store, coupling_id, actor=actor, settings=settings))
 
 
-@router.post(
-    "/{coupling_id}/workflow/responses", response_class=JSONResponse, responses=ERROR_RESPONSES, name="respond"
-)
+@router.post("/{coupling_id}/workflow/responses", response_class=JSONResponse, responses=STEP_RESPONSES, name="respond")
 def respond(
     coupling_id: str, body: ResponseBody, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> dict[str, Any]:
@@ -77,14 +77,14 @@ def respond(
 
 
 @router.put(
-    "/{coupling_id}/workflow/cost-split", response_class=JSONResponse, responses=ERROR_RESPONSES, name="split_costs"
+    "/{coupling_id}/workflow/cost-split", response_class=JSONResponse, responses=STEP_RESPONSES, name="split_costs"
 )
 def split(coupling_id: str, body: CostSplitBody, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
     """Record the agreed cost split; a bad share is named in the error's field (`cost_split.ORG`)."""
     return workflow_as_json(store, split_coupling_costs(store, coupling_id, body.shares, actor=actor))
 
 
-@router.post("/{coupling_id}/workflow/realise", response_class=JSONResponse, responses=ERROR_RESPONSES, name="realise")
+@router.post("/{coupling_id}/workflow/realise", response_class=JSONResponse, responses=STEP_RESPONSES, name="realise")
 def realise(coupling_id: str, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
     """Mark an accepted coupling (with its cost split) as realised."""
     return workflow_as_json(store, realise_coupling(store, coupling_id, actor=actor))
