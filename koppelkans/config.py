@@ -205,6 +205,20 @@ class Settings(BaseSettings):
         default=PDOK_BRT_ACHTERGRONDKAART,
         description="XYZ tile URL of the web map's base map ({z}/{x}/{y}); empty for none (offline)",
     )
+    coupling_respond_days: int = Field(
+        default=15, ge=1, description="days members have to respond to a proposed coupling (GIPOD synergy: 15)"
+    )
+    coupling_realise_days: int = Field(
+        default=45, ge=1, description="days to realise an accepted coupling before it escalates (GIPOD synergy: 45)"
+    )
+    smtp_host: str = Field(default="localhost", description="SMTP server that sends the notification digests")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = Field(default="koppelkans@localhost", description="sender address of the digests")
+    webhook_attempts: int = Field(default=4, ge=1, description="tries per webhook delivery before giving up")
+    webhook_backoff_s: float = Field(
+        default=2.0, ge=0, description="wait before the first retry of a webhook; doubled after each failure"
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="how long a webhook receiver may take")
 
 
 def figure(name: str) -> float:

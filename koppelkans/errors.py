@@ -13,6 +13,7 @@ __all__ = [
     "Problem",
     "StoreError",
     "ValidationFailed",
+    "WorkflowRefused",
 ]
 
 
@@ -114,3 +115,11 @@ class NotFound(KoppelkansError):
     code = "not_found"
     http_status = 404
     exit_code = 4
+
+
+class WorkflowRefused(KoppelkansError):
+    """A step the coupling workflow does not allow from where the coupling stands (e.g. realising a declined one)."""
+
+    code = "workflow_refused"
+    http_status = 409
+    exit_code = 2

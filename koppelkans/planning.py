@@ -38,7 +38,7 @@ from koppelkans.analysis.planning.works_plan import WorksPlan
 from koppelkans.domain.snapshot import RegisterSnapshot
 from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
 from koppelkans.register import snapshot_of
-from koppelkans.store import Repository
+from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
     "compare_plans",
@@ -98,6 +98,7 @@ def plan_register(
     keep: bool = True,
     engine: str = "single",
     scheduler: str | None = None,
+    actor: str = SYSTEM_ACTOR,
 ) -> dict[str, Any]:
     """Plan the register in a store under a scenario; keep it in the store (unless `keep` is off) and return it.
 
@@ -122,7 +123,7 @@ def plan_register(
             snapshot, options, scenario=scenario, time_limit=time_limit, progress=progress
         )
     if keep:
-        keep_plan(store, payload)
+        keep_plan(store, payload, actor=actor)
     return payload
 
 
@@ -292,9 +293,9 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 # -- keeping plans ---------------------------------------------------------------------------------
-def keep_plan(store: Repository, payload: dict[str, Any]) -> None:
+def keep_plan(store: Repository, payload: dict[str, Any], *, actor: str = SYSTEM_ACTOR) -> None:
     """Keep a plan in the store under its scenario name (replacing the last one of that name)."""
-    with store.transaction() as writer:
+    with store.transaction(actor=actor) as writer:
         writer.keep_plan(payload)
 
 

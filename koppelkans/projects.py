@@ -116,6 +116,7 @@ def add_project(
     leading_party: str | None = None,
     by: str | None = None,
     at: str | None = None,
+    actor: str | None = None,
 ) -> Project:
     """Start a project from works; every bad value is named. Its leading party and phase default from its works."""
     store.require_current_schema()
@@ -138,7 +139,7 @@ def add_project(
         created_at=at or now_iso(),
         created_by=by or user_name(),
     )
-    with store.transaction() as tx:
+    with store.transaction(actor=actor or project.created_by) as tx:
         if tx.read_project_for_update(project_id) is not None:
             raise InputError(f"project {project_id} already exists", record=project_id, field="id")
         tx.save_project(project.as_row())
@@ -229,6 +230,7 @@ def decide_coupling(
     reason: str | None,
     by: str | None = None,
     at: str | None = None,
+    actor: str | None = None,
 ) -> CouplingDecision:
     """Record the project's decision on one of its couplings (accepted or declined, with a reason)."""
     project = project_named(store, project_id)
@@ -268,7 +270,7 @@ def decide_coupling(
         decided_at=at or now_iso(),
         decided_by=by or user_name(),
     )
-    with store.transaction() as tx:
+    with store.transaction(actor=actor or decision.decided_by) as tx:
         tx.save_coupling_decision(decision.as_row())
     return decision
 
@@ -281,12 +283,13 @@ def move_project(
     by: str | None = None,
     override_reason: str | None = None,
     at: str | None = None,
+    actor: str | None = None,
 ) -> GateDecision:
     """Move a project to another phase through its gates; refused (GateRefused, nothing written) while couplings
     whose last chance a passed gate is are undecided, unless `override_reason` is given (then logged)."""
     project = project_named(store, project_id)
     couplings, decisions = project_couplings(store, project), _decisions(store, project_id)
-    with store.transaction() as tx:
+    with store.transaction(actor=actor or by or user_name()) as tx:
         row = tx.read_project_for_update(project_id)
         if row is None:
             raise NotFound(f"project {project_id} does not exist", record=project_id, field="project")

@@ -36,7 +36,7 @@ from koppelkans.io.crow import condition_updates, conditions_from_inspections, r
 from koppelkans.io.exchange import read_table, write_table
 from koppelkans.io.mapping import ColumnMapping, MappedRecords
 from koppelkans.io.package import Legend, write_package
-from koppelkans.store import Repository, Writer
+from koppelkans.store import SYSTEM_ACTOR, Repository, Writer
 
 __all__ = [
     "LINKED_KINDS",
@@ -119,6 +119,7 @@ def import_file(
     settings: Settings | None = None,
     today: date | None = None,
     step: Step = _no_step,
+    actor: str = SYSTEM_ACTOR,
 ) -> ImportReport:
     """Import a file of `kind` records into the store; raises ValidationFailed listing every problem.
 
@@ -140,6 +141,7 @@ def import_file(
         settings=settings,
         today=today,
         step=step,
+        actor=actor,
     )
 
 
@@ -155,6 +157,7 @@ def import_records(
     settings: Settings | None = None,
     today: date | None = None,
     step: Step = _no_step,
+    actor: str = SYSTEM_ACTOR,
     guard: Callable[[Writer], None] | None = None,
 ) -> ImportReport:
     """Validate raw records, link them to segments and store them in one transaction.
@@ -174,7 +177,7 @@ def import_records(
     batch = _linked(store, kind, records, settings, segments=segments)
     if not dry_run:
         step(f"storing {len(batch.records):,} {kind}")
-        with store.transaction() as tx:
+        with store.transaction(actor=actor) as tx:
             if guard is not None:
                 guard(tx)
             _write(tx, batch, replace=replace)
@@ -199,6 +202,7 @@ def import_mapped(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    actor: str = SYSTEM_ACTOR,
 ) -> FormatImportReport:
     """Store what a format's reader mapped, all-or-nothing; raises ValidationFailed with every problem,
     the parser's and the schema's.
@@ -209,7 +213,13 @@ def import_mapped(
     for part in (*also, mapped):
         _require_records(part)
     *others, report = _import_groups(
-        store, [[part] for part in (*also, mapped)], dry_run=dry_run, replace=replace, settings=settings, step=step
+        store,
+        [[part] for part in (*also, mapped)],
+        dry_run=dry_run,
+        replace=replace,
+        settings=settings,
+        step=step,
+        actor=actor,
     )
     return dataclasses.replace(report, also=tuple(others))
 
@@ -222,6 +232,7 @@ def import_mapped_chunks(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    actor: str = SYSTEM_ACTOR,
 ) -> FormatImportReport:
     """Store a large file read in chunks of one kind (`iter_assets_from_imkl`), all-or-nothing.
 
@@ -230,7 +241,9 @@ def import_mapped_chunks(
     file: besides it only 16 bytes per record (the duplicate check across chunks) and the ids of the
     records that lie on no street segment (for the report).
     """
-    [report] = _import_groups(store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step)
+    [report] = _import_groups(
+        store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step, actor=actor
+    )
     return report
 
 
@@ -242,6 +255,7 @@ def import_crow(
     dry_run: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    actor: str = SYSTEM_ACTOR,
 ) -> FormatImportReport:
     """Update the NEN 2767 conditions of road assets from a CROW inspection file, all-or-nothing."""
     step(f"reading {Path(path).name}")
@@ -249,7 +263,7 @@ def import_crow(
     store.require_current_schema()
     stored = store.read("assets", ids=list(conditions["asset_id"]))
     updates = condition_updates(stored, conditions, problems=problems, source=str(path))
-    return import_mapped(store, updates, dry_run=dry_run, replace=True, settings=settings, step=step)
+    return import_mapped(store, updates, dry_run=dry_run, replace=True, settings=settings, step=step, actor=actor)
 
 
 def _require_records(mapped: MappedRecords) -> None:
@@ -302,6 +316,7 @@ def _import_groups(
     replace: bool,
     settings: Settings | None,
     step: Step,
+    actor: str = SYSTEM_ACTOR,
 ) -> list[FormatImportReport]:
     """Check every chunk of every group, then store them all in one transaction; one report per group."""
     settings = settings or Settings()
@@ -335,7 +350,7 @@ def _import_groups(
             raise ValidationFailed(problems)
         if not dry_run:
             step(f"storing {sum(t.read for t in tallies):,} records")
-            with store.transaction() as tx:
+            with store.transaction(actor=actor) as tx:
                 for batch in staging:
                     _write(tx, batch, replace=replace)
     return [tally.report(dry_run=dry_run) for tally in tallies]

@@ -55,6 +55,11 @@ def test_geopackage_opens_in_gdal_with_a_layer_per_kind(tmp_path) -> None:
         "projects",
         "gate_decisions",
         "coupling_decisions",
+        "audit_log",
+        "coupling_workflow",
+        "coupling_events",
+        "subscriptions",
+        "notification_deliveries",
     }
     assert layers["segments"] == "LineString"
     works = pyogrio.read_dataframe(tmp_path / "register.gpkg", layer="works")

@@ -213,6 +213,9 @@ def test_clicking_a_work_opens_its_details_and_couplings(web: WebApp, page: Page
     couplings = web.client.get("/web/api/couplings", params={"member": "GM0153-RIO:W1"}).json()
     assert couplings["total"] > 0
     expect(panel.locator(".panel-findings").first.locator(".finding")).to_have_count(couplings["total"])
+    history = panel.locator(".panel-history .history-entry")  # the audit log: who stored it, when
+    expect(history).to_have_count(1)
+    expect(history.first).to_contain_text("system · insert")
     brief = panel.get_by_role("link", name="Projectopdracht met omgevingsanalyse")
     response = web.client.get(brief.get_attribute("href"))
     assert response.status_code == 200 and "Vervanging riool Roomweg" in response.text
@@ -262,6 +265,21 @@ def test_couplings_list_sorts_by_saving_and_filters_by_kind(web: WebApp, page: P
     page.get_by_role("tab", name="Conflicten").click()
     conflicts = web.client.get("/web/api/conflicts").json()
     expect(page.locator("#findings-body tr[data-id]")).to_have_count(conflicts["total"])
+
+
+@pytest.mark.backends("geopackage")
+def test_couplings_list_shows_the_workflow_status_and_responses(web: WebApp, page: Page) -> None:
+    items = web.client.get("/web/api/couplings", params={"limit": 500}).json()["items"]
+    coupling = next(c for c in items if len(c["organisations"]) == 2)
+    first, second = coupling["organisations"]
+    assert web.client.post(f"/api/couplings/{coupling['id']}/workflow").status_code == 201
+    answer = {"organisation": first, "answer": "accept"}
+    assert web.client.post(f"/api/couplings/{coupling['id']}/workflow/responses", json=answer).status_code == 200
+    page.goto(f"{web.url}/couplings")
+    row = page.locator(f"#findings-body tr[data-id='{coupling['id']}']")
+    expect(row.locator(".workflow-status")).to_have_text("in behandeling")
+    expect(row.locator(f".workflow-responses li[data-org='{first}']")).to_contain_text("accept")
+    expect(row.locator(f".workflow-responses li[data-org='{second}']")).to_contain_text("–")
 
 
 # -- the works register ------------------------------------------------------------------------

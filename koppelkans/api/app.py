@@ -13,7 +13,21 @@ from fastapi.routing import APIRoute
 
 from koppelkans.api import ogc, tiles
 from koppelkans.api.errors import install_error_handlers
-from koppelkans.api.routes import analysis, areas, assets, brief, kpi, organisations, plans, segments, tasks, works
+from koppelkans.api.routes import (
+    analysis,
+    areas,
+    assets,
+    brief,
+    history,
+    kpi,
+    organisations,
+    plans,
+    segments,
+    subscriptions,
+    tasks,
+    workflow,
+    works,
+)
 from koppelkans.config import Settings
 from koppelkans.store import Repository, open_store
 
@@ -65,7 +79,21 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
-    for module in (organisations, areas, segments, assets, works, tasks, analysis, plans, brief, kpi):
+    for module in (
+        organisations,
+        areas,
+        segments,
+        assets,
+        works,
+        tasks,
+        analysis,
+        plans,
+        brief,
+        kpi,
+        history,
+        workflow,
+        subscriptions,
+    ):
         app.include_router(module.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)

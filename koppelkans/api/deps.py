@@ -12,7 +12,7 @@ from koppelkans.api.crs import CRS84_URI, RD_URI, crs_from_request
 from koppelkans.config import Settings
 from koppelkans.store import Repository
 
-__all__ = ["CrsDep", "SettingsDep", "StoreDep", "WriteLockDep"]
+__all__ = ["ActorDep", "CrsDep", "SettingsDep", "StoreDep", "WriteLockDep"]
 
 
 def get_store(request: Request) -> Repository:
@@ -27,6 +27,15 @@ def get_settings(request: Request) -> Settings:
 def get_write_lock(request: Request) -> threading.Lock:
     """Serialises writes in this server, so an If-Match check and the write it guards are one step."""
     return request.app.state.write_lock  # type: ignore[no-any-return]
+
+
+def get_actor() -> str:
+    """Who makes this request's changes, for the audit log: the acting user's id.
+
+    Until the API authenticates (K11 access), every request acts as "anonymous"; the principal of the
+    authenticated request takes its place.
+    """
+    return "anonymous"
 
 
 def get_crs(
@@ -45,3 +54,4 @@ StoreDep = Annotated[Repository, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriteLockDep = Annotated[threading.Lock, Depends(get_write_lock)]
 CrsDep = Annotated[str, Depends(get_crs)]
+ActorDep = Annotated[str, Depends(get_actor)]

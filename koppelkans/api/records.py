@@ -19,7 +19,7 @@ from koppelkans.config import Settings
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.errors import NotFound, Problem, ValidationFailed
 from koppelkans.register import import_records
-from koppelkans.store import Repository, Writer
+from koppelkans.store import SYSTEM_ACTOR, Repository, Writer
 
 __all__ = ["create_record", "delete_record", "patch_record", "read_record", "replace_record", "unchanged_since"]
 
@@ -33,7 +33,14 @@ def read_record(store: Repository, kind: str, key: str) -> pd.DataFrame:
 
 
 def create_record(
-    store: Repository, kind: str, body: BaseModel, *, crs: str, settings: Settings, lock: threading.Lock
+    store: Repository,
+    kind: str,
+    body: BaseModel,
+    *,
+    crs: str,
+    settings: Settings,
+    lock: threading.Lock,
+    actor: str = SYSTEM_ACTOR,
 ) -> pd.DataFrame:
     """Store a new record; AlreadyExists when its key is taken, ValidationFailed naming every problem."""
     spec = kind_spec(kind)
@@ -42,7 +49,7 @@ def create_record(
     with lock:
         if not store.read(kind, ids=[key]).empty:
             raise AlreadyExists(f"{kind} {key!r} already exists; change it with PUT or PATCH", record=key)
-        _store_row(store, kind, values, crs=crs, settings=settings, replace=False)
+        _store_row(store, kind, values, crs=crs, settings=settings, replace=False, actor=actor)
     return read_record(store, kind, key)
 
 
@@ -56,6 +63,7 @@ def replace_record(
     crs: str,
     settings: Settings,
     lock: threading.Lock,
+    actor: str = SYSTEM_ACTOR,
 ) -> pd.DataFrame:
     """Replace a record as a whole (PUT); the body's key must be the path's."""
     spec = kind_spec(kind)
@@ -65,7 +73,7 @@ def replace_record(
         raise ValidationFailed([problem])
     with lock:
         current = _check_version(store, kind, key, if_match)
-        _store_row(store, kind, values, crs=crs, settings=settings, replace=True, unchanged=current)
+        _store_row(store, kind, values, crs=crs, settings=settings, replace=True, unchanged=current, actor=actor)
     return read_record(store, kind, key)
 
 
@@ -79,6 +87,7 @@ def patch_record(
     crs: str,
     settings: Settings,
     lock: threading.Lock,
+    actor: str = SYSTEM_ACTOR,
 ) -> pd.DataFrame:
     """Change the fields the body names (PATCH); `null` clears a field, `attributes` is replaced whole."""
     spec = kind_spec(kind)
@@ -93,16 +102,24 @@ def patch_record(
             if "geometry" in changes:
                 source = crs
         values.update(changes)
-        _store_row(store, kind, values, crs=source, settings=settings, replace=True, unchanged=current)
+        _store_row(store, kind, values, crs=source, settings=settings, replace=True, unchanged=current, actor=actor)
     return read_record(store, kind, key)
 
 
-def delete_record(store: Repository, kind: str, key: str, *, if_match: str | None, lock: threading.Lock) -> None:
+def delete_record(
+    store: Repository,
+    kind: str,
+    key: str,
+    *,
+    if_match: str | None,
+    lock: threading.Lock,
+    actor: str = SYSTEM_ACTOR,
+) -> None:
     """Delete a record that nothing refers to any more."""
     with lock:
         current = _check_version(store, kind, key, if_match)
         _refuse_if_in_use(store, kind, key)
-        with store.transaction() as tx:
+        with store.transaction(actor=actor) as tx:
             unchanged_since(current, kind)(tx)
             tx.delete(kind, [key])
 
@@ -139,13 +156,22 @@ def _store_row(
     settings: Settings,
     replace: bool,
     unchanged: pd.DataFrame | None = None,
+    actor: str = SYSTEM_ACTOR,
 ) -> None:
     """Validate and store one record through the import use case (all-or-nothing); with `unchanged`, only
     if the stored record is still that version when the write transaction holds it."""
     raw = pd.DataFrame([values])
     guard = None if unchanged is None else unchanged_since(unchanged, kind)
     import_records(
-        store, kind, raw, source_crs=proj_name(crs), source="api", replace=replace, settings=settings, guard=guard
+        store,
+        kind,
+        raw,
+        source_crs=proj_name(crs),
+        source="api",
+        replace=replace,
+        settings=settings,
+        guard=guard,
+        actor=actor,
     )
 
 

@@ -161,6 +161,7 @@ def project_add(
             phase=phase,
             leading_party=lead,
             by=by,
+            actor=context_of(ctx).actor,
         )
         status = project_status(store, created.id)
     except KoppelkansError as error:
@@ -225,6 +226,7 @@ def project_decide(
             status="accepted" if accept else "declined",
             reason=reason,
             by=by,
+            actor=context_of(ctx).actor,
         )
     except KoppelkansError as error:
         fail(error, as_json=as_json)
@@ -247,7 +249,9 @@ def project_gate(
 ) -> None:
     """Move a project through its gates; refused while couplings whose last chance a gate is are undecided."""
     try:
-        entry = move_project(context_of(ctx).store(), project_id, to, by=by, override_reason=override)
+        entry = move_project(
+            context_of(ctx).store(), project_id, to, by=by, override_reason=override, actor=context_of(ctx).actor
+        )
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     row = entry.as_row()

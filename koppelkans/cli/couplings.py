@@ -47,7 +47,9 @@ def couplings(
     try:
         with steps(2, quiet=as_json) as step:
             step("matching works, due assets and area tasks")
-            findings = find_couplings(context.store(), options, engine=engine.value, scheduler=scheduler)
+            findings = find_couplings(
+                context.store(), options, engine=engine.value, scheduler=scheduler, actor=context.actor
+            )
             step("writing")
             for path in (geojson, xlsx):
                 if path is not None:

@@ -73,6 +73,7 @@ def forecast(
                 step=step,
                 engine=engine.value,
                 scheduler=scheduler,
+                actor=context_of(ctx).actor,
             )
             step("writing")
             if xlsx is not None:

@@ -17,11 +17,14 @@ from koppelkans.cli import (
     demo,
     fit,
     formats,
+    history,
     kpi,
     lifecycle,
     plan,
     register,
     serve,
+    subscriptions,
+    workflow,
 )
 from koppelkans.cli.shell import Context
 from koppelkans.config import Settings
@@ -62,6 +65,9 @@ plan.add_commands(app)
 fit.add_commands(app)
 brief.add_commands(app)
 kpi.add_commands(app)
+history.add_commands(app)
+workflow.add_commands(app)
+subscriptions.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

@@ -64,6 +64,7 @@ def plan(
                 keep=keep,
                 engine=engine.value,
                 scheduler=scheduler,
+                actor=context.actor,
             )
         if xlsx is not None:
             write_plan_xlsx(payload, xlsx)

@@ -85,6 +85,7 @@ def import_(
                     replace=replace,
                     settings=context_of(ctx).settings,
                     step=step,
+                    actor=context_of(ctx).actor,
                 )
     except ValidationFailed as error:
         if report is not None:
@@ -175,7 +176,14 @@ def org_add(
     """Add one organisation."""
     record = pd.DataFrame([{"code": code, "name": name, "kind": kind.value, "parent_code": parent}])
     try:
-        import_records(context_of(ctx).store(), "organisations", record, source_crs=None, source="org add")
+        import_records(
+            context_of(ctx).store(),
+            "organisations",
+            record,
+            source_crs=None,
+            source="org add",
+            actor=context_of(ctx).actor,
+        )
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     typer.echo(f"added organisation {code} ({name}, {kind.value})")

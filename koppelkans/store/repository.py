@@ -12,6 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,17 +29,23 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from koppelkans.config import CRS
+from koppelkans.domain.audit import AuditEntry, Operation, record_states, state_json, timestamp
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
 from koppelkans.store.schema import (
+    AUDIT_LOG,
     COUPLING_DECISIONS,
+    COUPLING_EVENTS,
+    COUPLING_WORKFLOW,
+    DELIVERIES,
     FINDINGS,
     GATE_DECISIONS,
     GEOMETRY_COLUMN,
     LINKS,
     PLANS,
     PROJECTS,
+    SUBSCRIPTIONS,
     TABLES,
 )
 
@@ -72,6 +79,26 @@ class Writer(Protocol):
     def save_coupling_decision(self, decision: Mapping[str, Any]) -> None: ...
 
     def read_for_update(self, kind: str, ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def log(
+        self,
+        kind: str,
+        record_ids: Sequence[str],
+        old: Sequence[Mapping[str, Any] | None],
+        new: Sequence[Mapping[str, Any] | None],
+    ) -> None: ...
+
+    def read_coupling_workflow_for_update(self, coupling_id: str) -> dict[str, Any] | None: ...
+
+    def save_coupling_workflow(self, workflow: Mapping[str, Any]) -> None: ...
+
+    def log_coupling_event(self, coupling_id: str, event: str, detail: Mapping[str, Any], *, at: str) -> None: ...
+
+    def save_subscription(self, subscription: Mapping[str, Any]) -> None: ...
+
+    def delete_subscription(self, subscription_id: str) -> bool: ...
+
+    def log_delivery(self, delivery: Mapping[str, Any]) -> None: ...
 
     actor: str
     """Who makes this change (see `Repository.transaction`)."""
@@ -152,7 +179,24 @@ class Repository(Protocol):
 
     def read_due_years(self, asset_ids: Sequence[str]) -> pd.DataFrame: ...
 
+    def read_audit(
+        self,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[AuditEntry]: ...
+
     def links_of_segments(self, kind: str, segment_ids: Sequence[str]) -> pd.DataFrame: ...
+
+    def read_coupling_workflows(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
+
+    def read_coupling_events(self, *, coupling_id: str | None = None) -> list[dict[str, Any]]: ...
+
+    def read_subscriptions(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]: ...
+
+    def read_deliveries(self, *, subscription_id: str | None = None) -> list[dict[str, Any]]: ...
 
     def transaction(self, actor: str = SYSTEM_ACTOR) -> Any: ...
 
@@ -490,6 +534,87 @@ class SqlRepository(ABC):
                 rows += conn.execute(query.order_by(LINKS.c.fid)).all()
         return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
 
+    def read_audit(
+        self,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> list[AuditEntry]:
+        """Audit entries in log order: of one kind and record, changed after `since` and up to `until`."""
+        table = AUDIT_LOG
+        query = select(*table.c).order_by(table.c.fid)
+        for column, value in (("kind", kind), ("record_id", record_id)):
+            if value is not None:
+                query = query.where(table.c[column] == value)
+        if since is not None:
+            query = query.where(table.c.at > since)
+        if until is not None:
+            query = query.where(table.c.at <= until)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            AuditEntry(
+                seq=int(row["fid"]),
+                at=row["at"],
+                actor=row["actor"],
+                kind=row["kind"],
+                record_id=row["record_id"],
+                operation=Operation(row["operation"]),
+                old=None if row["old"] is None else json.loads(row["old"]),
+                new=None if row["new"] is None else json.loads(row["new"]),
+            )
+            for row in rows
+        ]
+
+    def read_coupling_workflows(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The coupling workflows (of these couplings, or all) as rows with their JSON parsed, by coupling."""
+        query = select(*_columns_of(COUPLING_WORKFLOW)).order_by(COUPLING_WORKFLOW.c.coupling_id)
+        if ids is not None:
+            query = query.where(COUPLING_WORKFLOW.c.coupling_id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [_workflow_row(row) for row in conn.execute(query).mappings()]
+
+    def read_coupling_events(self, *, coupling_id: str | None = None) -> list[dict[str, Any]]:
+        """The workflow events (of one coupling, or all), oldest first."""
+        table = COUPLING_EVENTS
+        query = select(*_columns_of(table)).order_by(table.c.fid)
+        if coupling_id is not None:
+            query = query.where(table.c.coupling_id == coupling_id)
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+        return rows
+
+    def read_subscriptions(self, *, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Subscriptions (these, or all) by id: their columns, `area` as a shapely geometry (EPSG:28992) and
+        `told_findings` as a list."""
+        table = SUBSCRIPTIONS
+        columns = [c for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        query = select(*columns, self._geometry_select(table.name).label(GEOMETRY_COLUMN)).order_by(table.c.id)
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        areas = self._decode([row.pop(GEOMETRY_COLUMN) for row in rows])
+        for row, area in zip(rows, areas, strict=True):
+            row["area"] = area
+            row["told_findings"] = json.loads(row["told_findings"]) if row["told_findings"] else []
+        return rows
+
+    def read_deliveries(self, *, subscription_id: str | None = None) -> list[dict[str, Any]]:
+        """The delivery attempts (of one subscription, or all), oldest first."""
+        query = select(*_columns_of(DELIVERIES)).order_by(DELIVERIES.c.fid)
+        if subscription_id is not None:
+            query = query.where(DELIVERIES.c.subscription_id == subscription_id)
+        with self.engine.connect() as conn:
+            rows = [dict(row) for row in conn.execute(query).mappings()]
+        for row in rows:
+            row["ok"] = bool(row["ok"])
+        return rows
+
     def _plain_rows(self, query: Any, table: Any) -> pd.DataFrame:
         """Rows of a non-spatial table as a frame of plain values (missing values None)."""
         with self.engine.connect() as conn:
@@ -533,12 +658,15 @@ class _SqlWriter:
         return repository._records(self.conn, kind, query, table.c[spec.key], list(ids))
 
     def insert(self, kind: str, records: pd.DataFrame, *, replace: bool = False) -> int:
-        """Insert canonical records; with `replace`, records with the same key are replaced."""
+        """Insert canonical records; with `replace`, records with the same key are replaced (logged as updates)."""
         spec = kind_spec(kind)
         if records.empty:
             return 0
+        keys = [str(k) for k in records[spec.key]]
+        before: dict[str, dict[str, Any]] = {}
         if replace:
-            self.delete(kind, list(records[spec.key]))
+            before = self._states(kind, keys)
+            self._delete_rows(kind, keys)
         rows = pd.DataFrame({name: records[name] for name in spec.column_names})
         rows["attributes"] = [
             json.dumps(a, ensure_ascii=False, sort_keys=True) if a else None for a in records["attributes"]
@@ -546,10 +674,19 @@ class _SqlWriter:
         geoms = np.asarray(records.geometry.to_numpy(), dtype=object) if spec.spatial else None
         self.repository._bulk_insert(self.conn, kind, rows, geoms)
         self.repository._after_insert(self.conn, kind, geoms)
+        self.log(kind, keys, [before.get(k) for k in keys], record_states(kind, records))
         return len(rows)
 
     def delete(self, kind: str, ids: Sequence[str]) -> int:
-        """Delete records by key, with their segment links."""
+        """Delete records by key, with their segment links (each deletion logged with the state it removed)."""
+        keys = [str(k) for k in ids]
+        before = self._states(kind, keys)
+        removed = self._delete_rows(kind, keys)
+        gone = [k for k in dict.fromkeys(keys) if k in before]
+        self.log(kind, gone, [before[k] for k in gone], [None] * len(gone))
+        return removed
+
+    def _delete_rows(self, kind: str, ids: Sequence[str]) -> int:
         spec = kind_spec(kind)
         table = TABLES[kind]
         removed = 0
@@ -557,6 +694,46 @@ class _SqlWriter:
             removed += self.conn.execute(delete(table).where(table.c[spec.key].in_(chunk))).rowcount
             self.conn.execute(delete(LINKS).where(LINKS.c.kind == kind, LINKS.c.record_id.in_(chunk)))
         return removed
+
+    def _states(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored states of these records (the ones that exist), by key, for the audit log."""
+        repository, spec, table = self.repository, kind_spec(kind), TABLES[kind]
+        columns = [table.c[name] for name in (*spec.column_names, "attributes")]
+        if spec.spatial:
+            columns.append(repository._geometry_select(kind).label(GEOMETRY_COLUMN))
+        query = select(*columns).order_by(table.c.fid)
+        current = repository._records(self.conn, kind, query, table.c[spec.key], list(ids))
+        keys = [str(k) for k in current[spec.key]]
+        return dict(zip(keys, record_states(kind, current), strict=True))
+
+    def log(
+        self,
+        kind: str,
+        record_ids: Sequence[str],
+        old: Sequence[Mapping[str, Any] | None],
+        new: Sequence[Mapping[str, Any] | None],
+    ) -> None:
+        """Append one audit entry per record (insert, update or delete, from which states are present),
+        in bulk: an import of 100,000 records writes its 100,000 entries in the same few statements."""
+        if not record_ids:
+            return
+        at = timestamp(datetime.now(UTC))
+        operations = [
+            Operation.INSERT if o is None else Operation.DELETE if n is None else Operation.UPDATE
+            for o, n in zip(old, new, strict=True)
+        ]
+        rows = pd.DataFrame(
+            {
+                "at": at,
+                "actor": self.actor,
+                "kind": kind,
+                "record_id": list(record_ids),
+                "operation": [op.value for op in operations],
+                "old": [None if o is None else state_json(o) for o in old],
+                "new": [None if n is None else state_json(n) for n in new],
+            }
+        )
+        self.repository._bulk_insert(self.conn, AUDIT_LOG.name, rows, None)
 
     def set_links(self, kind: str, links: pd.DataFrame, *, record_ids: Sequence[str] | None = None) -> None:
         """Replace the segment links of the given records (all of the kind when record_ids is None)."""
@@ -601,9 +778,12 @@ class _SqlWriter:
         """Insert a project, or update the stored one with the same id (its phase, works, …)."""
         values = {c.name: project.get(c.name) for c in _columns_of(PROJECTS)}
         values["attributes"] = json.dumps(values["attributes"], ensure_ascii=False) if values["attributes"] else None
-        changed = self.conn.execute(update(PROJECTS).where(PROJECTS.c.id == values["id"]).values(**values)).rowcount
-        if not changed:
+        old = self.conn.execute(select(*_columns_of(PROJECTS)).where(PROJECTS.c.id == values["id"])).mappings().first()
+        if old is None:
             self.conn.execute(PROJECTS.insert().values(**values))
+        else:
+            self.conn.execute(update(PROJECTS).where(PROJECTS.c.id == values["id"]).values(**values))
+        self.log(PROJECTS.name, [str(values["id"])], [_plain_state(old)], [_plain_state(values)])
 
     def log_gate_decision(self, entry: Mapping[str, Any]) -> None:
         """Append one entry to a project's phase log."""
@@ -614,12 +794,94 @@ class _SqlWriter:
     def save_coupling_decision(self, decision: Mapping[str, Any]) -> None:
         """Record a project's decision on a coupling, replacing its earlier decision on that coupling."""
         table = COUPLING_DECISIONS
+        same = (table.c.project_id == decision["project_id"], table.c.coupling_id == decision["coupling_id"])
+        old = self.conn.execute(select(*_columns_of(table)).where(*same)).mappings().first()
+        self.conn.execute(delete(table).where(*same))
+        values = {c.name: decision.get(c.name) for c in _columns_of(table)}
+        self.conn.execute(table.insert().values(**values))
+        record_id = f"{decision['project_id']}:{decision['coupling_id']}"
+        self.log(table.name, [record_id], [_plain_state(old)], [_plain_state(values)])
+
+    def read_coupling_workflow_for_update(self, coupling_id: str) -> dict[str, Any] | None:
+        """A coupling's workflow as it is now, locked until the transaction ends (a checked step holds)."""
+        table = COUPLING_WORKFLOW
+        self.repository._lock_for_update(self.conn, table.name)
+        query = select(*_columns_of(table)).where(table.c.coupling_id == coupling_id)
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=table)
+        row = self.conn.execute(query).mappings().first()
+        return None if row is None else _workflow_row(row)
+
+    def save_coupling_workflow(self, workflow: Mapping[str, Any]) -> None:
+        """Insert or update a coupling's workflow (a `CouplingWorkflow.as_row`), logged in the audit log."""
+        table = COUPLING_WORKFLOW
+        values = {c.name: workflow.get(c.name) for c in _columns_of(table)}
+        for name in ("members", "responses", "cost_split"):
+            values[name] = json.dumps(values[name], ensure_ascii=False, sort_keys=True)
+        values["escalated"] = int(bool(values["escalated"]))
+        same = table.c.coupling_id == values["coupling_id"]
+        old = self.conn.execute(select(*_columns_of(table)).where(same)).mappings().first()
+        if old is None:
+            self.conn.execute(table.insert().values(**values))
+        else:
+            self.conn.execute(update(table).where(same).values(**values))
+        before = None if old is None else _workflow_row(old)
+        self.log(table.name, [str(values["coupling_id"])], [before], [_workflow_row(values)])
+
+    def log_coupling_event(self, coupling_id: str, event: str, detail: Mapping[str, Any], *, at: str) -> None:
+        """Append one event to a coupling's workflow history (by this transaction's actor)."""
         self.conn.execute(
-            delete(table).where(
-                table.c.project_id == decision["project_id"], table.c.coupling_id == decision["coupling_id"]
+            COUPLING_EVENTS.insert().values(
+                coupling_id=coupling_id,
+                at=at,
+                actor=self.actor,
+                event=event,
+                detail=json.dumps(dict(detail), ensure_ascii=False, sort_keys=True),
             )
         )
-        self.conn.execute(table.insert().values(**{c.name: decision.get(c.name) for c in _columns_of(table)}))
+
+    def save_subscription(self, subscription: Mapping[str, Any]) -> None:
+        """Insert or replace a subscription (its `area` a shapely geometry in EPSG:28992), logged without its secret."""
+        table, key = SUBSCRIPTIONS, str(subscription["id"])
+        before = self._subscription_state(key)
+        self.conn.execute(delete(table).where(table.c.id == key))
+        names = [c.name for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        values = {name: subscription.get(name) for name in names}
+        values["told_findings"] = json.dumps(sorted(subscription.get("told_findings") or []))
+        geoms = np.array([subscription["area"]], dtype=object)
+        self.repository._bulk_insert(self.conn, table.name, pd.DataFrame([values]), geoms)
+        self.repository._after_insert(self.conn, table.name, geoms)
+        self.log(table.name, [key], [before], [self._subscription_state(key)])
+
+    def delete_subscription(self, subscription_id: str) -> bool:
+        """Remove a subscription (logged); False when there was none."""
+        before = self._subscription_state(subscription_id)
+        if before is None:
+            return False
+        self.conn.execute(delete(SUBSCRIPTIONS).where(SUBSCRIPTIONS.c.id == subscription_id))
+        self.log(SUBSCRIPTIONS.name, [subscription_id], [before], [None])
+        return True
+
+    def _subscription_state(self, subscription_id: str) -> dict[str, Any] | None:
+        """A subscription as the audit log keeps it: its columns, the area as hex WKB, the secret only as set/unset."""
+        table = SUBSCRIPTIONS
+        columns = [c for c in _columns_of(table) if c.name != GEOMETRY_COLUMN]
+        query = select(*columns, self.repository._geometry_select(table.name).label(GEOMETRY_COLUMN))
+        row = self.conn.execute(query.where(table.c.id == subscription_id)).mappings().first()
+        if row is None:
+            return None
+        state = dict(row)
+        area = self.repository._decode([state.pop(GEOMETRY_COLUMN)])
+        state["geometry"] = shapely.to_wkb(area, hex=True, output_dimension=2, byte_order=1)[0]
+        state["secret"] = "set" if state["secret"] else None
+        state["told_findings"] = json.loads(state["told_findings"]) if state["told_findings"] else []
+        return state
+
+    def log_delivery(self, delivery: Mapping[str, Any]) -> None:
+        """Record one delivery attempt of a digest."""
+        values = {c.name: delivery.get(c.name) for c in _columns_of(DELIVERIES)}
+        values["ok"] = int(bool(values["ok"]))
+        self.conn.execute(DELIVERIES.insert().values(**values))
 
     def replace_findings(self, table: str, rows: pd.DataFrame) -> int:
         """Replace all rows of a findings table (due_years, couplings, conflicts) by these."""
@@ -631,6 +893,25 @@ class _SqlWriter:
         self.repository._bulk_insert(self.conn, table, values, geoms)
         self.repository._after_insert(self.conn, table, geoms)
         return len(values)
+
+
+def _workflow_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored coupling workflow row with its JSON columns parsed and its flag a bool."""
+    values = dict(row)
+    for name in ("members", "responses", "cost_split"):
+        values[name] = json.loads(values[name]) if values[name] else ([] if name == "members" else {})
+    values["escalated"] = bool(values["escalated"])
+    return values
+
+
+def _plain_state(row: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A row of a plain table as an audit state (its columns' values; JSON text parsed)."""
+    if row is None:
+        return None
+    state = dict(row)
+    if isinstance(state.get("attributes"), str):
+        state["attributes"] = json.loads(state["attributes"])
+    return state
 
 
 def _columns_of(table: Any) -> list[Any]:

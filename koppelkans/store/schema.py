@@ -219,3 +219,101 @@ PROJECT_TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, GATE_DECISIONS
 def table_named(name: str) -> Table:
     """Any table of the store by name (register kinds, links, findings)."""
     return metadata.tables[name]
+
+
+AUDIT_LOG = Table(
+    "audit_log",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("old", Text),
+    Column("new", Text),
+    sqlite_autoincrement=True,
+)
+"""Every change of every record (K11, PRODUCT.md E3): who, when, which record, its state before and after
+(JSON, geometry as hex WKB). Appended to in the writing transaction; triggers refuse UPDATE and DELETE.
+One index only, by record: every index costs a large import time (about 3 s per 100,000 entries in PostGIS)."""
+Index("ix_audit_log_record", AUDIT_LOG.c.kind, AUDIT_LOG.c.record_id)
+
+COUPLING_WORKFLOW = Table(
+    "coupling_workflow",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("coupling_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("members", Text, nullable=False),
+    Column("proposed_at", Text, nullable=False),
+    Column("proposed_by", Text, nullable=False),
+    Column("deadline", Text),
+    Column("escalated", Integer, nullable=False),
+    Column("escalated_at", Text),
+    Column("responses", Text),
+    Column("cost_split", Text),
+    Column("realised_at", Text),
+    UniqueConstraint("coupling_id", name="uq_coupling_workflow_coupling"),
+    sqlite_autoincrement=True,
+)
+"""Where each coupling stands between its member organisations (C3): status, deadline, escalation, each
+member's response (JSON) and the agreed cost split (JSON); one row per coupling, its changes in the audit log."""
+
+COUPLING_EVENTS = Table(
+    "coupling_events",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("coupling_id", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("detail", Text),
+    sqlite_autoincrement=True,
+)
+"""What happened in each coupling's workflow (proposed, responded, escalated, …): appended to, never rewritten;
+the coordinator's inbox reads the escalations here."""
+Index("ix_coupling_events_coupling", COUPLING_EVENTS.c.coupling_id)
+
+SUBSCRIPTIONS = Table(
+    "subscriptions",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False),
+    Column("organisation", Text, nullable=False),
+    Column("email", Text),
+    Column("webhook_url", Text),
+    Column("secret", Text),
+    Column("created_at", Text, nullable=False),
+    Column("last_notified_at", Text, nullable=False),
+    Column("told_findings", Text),
+    Column(GEOMETRY_COLUMN, Geometry("GEOMETRY"), nullable=False),
+    UniqueConstraint("id", name="uq_subscriptions_id"),
+    sqlite_autoincrement=True,
+)
+"""Organisations watching an area (C4): where to send the digest (e-mail, webhook with its signing secret),
+when they were last told and which couplings and conflicts they were told of."""
+Index("ix_subscriptions_geom", SUBSCRIPTIONS.c[GEOMETRY_COLUMN], postgresql_using="gist").ddl_if(dialect="postgresql")
+
+DELIVERIES = Table(
+    "notification_deliveries",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("status", Text),
+    Column("error", Text),
+    Column("digest_until", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+"""Every attempt to deliver a digest (e-mail or webhook, each retry its own row): the record of what was sent."""
+Index("ix_notification_deliveries_subscription", DELIVERIES.c.subscription_id)
+
+K11_TABLES: dict[str, Table] = {
+    t.name: t for t in (AUDIT_LOG, COUPLING_WORKFLOW, COUPLING_EVENTS, SUBSCRIPTIONS, DELIVERIES)
+}
+"""The tables of K11 (migration 0007): the audit log, the coupling workflow and subscriptions."""

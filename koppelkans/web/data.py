@@ -50,7 +50,19 @@ def _findings_response(
     language = language_of(request, settings.language)
     findings = web_findings(store, lock=lock, cache=_cache(request))
     page = findings_page(findings, which, query, language=language, labels=vocabulary_labels(language))
+    if which == "couplings":
+        workflows = {w["coupling_id"]: w for w in store.read_coupling_workflows(ids=[i["id"] for i in page["items"]])}
+        for item in page["items"]:
+            item["workflow"] = _workflow_summary(workflows.get(item["id"]))
     return JSONResponse(page)
+
+
+def _workflow_summary(workflow: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the couplings list shows of a coupling's workflow: status, escalation and each member's answer."""
+    if workflow is None:
+        return None
+    keys = ("status", "deadline", "escalated", "responses", "members", "cost_split")
+    return {key: workflow[key] for key in keys}
 
 
 @router.get("/couplings", name="web_list_couplings")

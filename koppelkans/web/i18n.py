@@ -15,6 +15,7 @@ from koppelkans.domain.vocabulary import (
     AreaLevel,
     ConflictKind,
     CouplingKind,
+    CouplingStatus,
     Discipline,
     OrganisationKind,
     Phase,
@@ -42,6 +43,7 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "organisation_kind": OrganisationKind,
     "coupling_kind": CouplingKind,
     "conflict_kind": ConflictKind,
+    "coupling_status": CouplingStatus,
 }
 """Vocabulary name (as the pages use it) → the vocabulary."""
 
@@ -123,6 +125,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "couplings": ("Koppelkansen", "Couplings"),
     "conflicts": ("Conflicten", "Conflicts"),
     "none_found": ("Geen gevonden.", "None found."),
+    "history": ("Geschiedenis", "History"),
+    "escalated": ("geëscaleerd", "escalated"),
     "loading": ("Laden…", "Loading…"),
     "kind": ("Soort", "Kind"),
     "all_kinds": ("Alle soorten", "All kinds"),

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel
 
-from koppelkans.api.deps import CrsDep, SettingsDep, StoreDep, WriteLockDep
+from koppelkans.api.deps import ActorDep, CrsDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.encoding import etag_of, page_json, public_records
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.api.query import Selection, read_page, with_area
@@ -70,9 +70,15 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         return respond(read_record(store, kind, record_id), response, crs)
 
     def create(
-        body: BaseModel, store: StoreDep, settings: SettingsDep, lock: WriteLockDep, crs: CrsDep, response: Response
+        body: BaseModel,
+        store: StoreDep,
+        settings: SettingsDep,
+        lock: WriteLockDep,
+        crs: CrsDep,
+        response: Response,
+        actor: ActorDep,
     ) -> dict[str, Any]:
-        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock)
+        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock, actor=actor)
         record = respond(frame, response, crs)
         response.headers["Location"] = f"{router.prefix}/{quote(str(record[kind_spec(kind).key]), safe=':')}"
         return record
@@ -85,9 +91,12 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
+        actor: ActorDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
-        frame = replace_record(store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock)
+        frame = replace_record(
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, actor=actor
+        )
         return respond(frame, response, crs)
 
     def patch(
@@ -98,13 +107,18 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
+        actor: ActorDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
-        frame = patch_record(store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock)
+        frame = patch_record(
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, actor=actor
+        )
         return respond(frame, response, crs)
 
-    def delete(record_id: RecordId, store: StoreDep, lock: WriteLockDep, if_match: IfMatch = None) -> Response:
-        delete_record(store, kind, record_id, if_match=if_match, lock=lock)
+    def delete(
+        record_id: RecordId, store: StoreDep, lock: WriteLockDep, actor: ActorDep, if_match: IfMatch = None
+    ) -> Response:
+        delete_record(store, kind, record_id, if_match=if_match, lock=lock, actor=actor)
         return Response(status_code=204)
 
     read.__doc__ = f"One {singular}, with its ETag."

@@ -54,9 +54,27 @@ function areaCell(item) {
   return el("span", { title: names.join(" · ") }, areaText(item.areas));
 }
 
-function explanationCell(item) {
+function explanationCell(item, extra = null) {
   const organisations = item.organisations.map(organisationName).join(", ");
-  return el("td", { class: "explanation" }, el("p", { class: "clamp", title: item.explanation }, item.explanation), organisations ? el("span", { class: "muted" }, organisations) : null);
+  return el("td", { class: "explanation" }, el("p", { class: "clamp", title: item.explanation }, item.explanation), organisations ? el("span", { class: "muted" }, organisations) : null, extra);
+}
+
+/** The coupling workflow's status (C3) as a badge, flagged when escalated to the coordinator. */
+function workflowBadge(workflow) {
+  if (!workflow) return null;
+  const text = label("coupling_status", workflow.status) + (workflow.escalated ? ` · ${t("escalated")}` : "");
+  return el("span", { class: `badge workflow-status workflow-${workflow.status}${workflow.escalated ? " workflow-escalated" : ""}` }, text);
+}
+
+/** Each member organisation's answer (accept / decline with its reason), or a dash while it is awaited. */
+function responsesOf(workflow) {
+  if (!workflow) return null;
+  const answers = workflow.members.map((org) => {
+    const response = workflow.responses[org];
+    const answer = response ? `${response.answer}${response.reason ? ` (${response.reason})` : ""}` : "–";
+    return el("li", { "data-org": org }, `${organisationName(org)}: ${answer}`);
+  });
+  return el("ul", { class: "workflow-responses" }, answers);
 }
 
 function row(item) {
@@ -65,8 +83,8 @@ function row(item) {
   show.addEventListener("click", () => select(tr, item.id));
   if (state.which === "couplings") {
     tr.append(
-      el("td", {}, el("span", { class: `badge badge-${item.kind}` }, item.kind_label)),
-      explanationCell(item),
+      el("td", {}, el("span", { class: `badge badge-${item.kind}` }, item.kind_label), workflowBadge(item.workflow)),
+      explanationCell(item, responsesOf(item.workflow)),
       el("td", {}, yearRange(item.window[0], item.window[1])),
       el("td", { class: "num" }, formatEuro(item.saving_eur)),
       el("td", { class: "num" }, formatNumber(item.openings_avoided)),

@@ -107,6 +107,36 @@ function reportLinks(kind, id, record) {
   return links.length ? el("p", { class: "report-links" }, ...links.flatMap((link, i) => (i ? [" · ", link] : [link]))) : null;
 }
 
+const HISTORY_SHOWN = 10;
+
+/** The record's audit log, newest first: when, who, what (the fields an update changed). */
+async function historySection(kind, id) {
+  let entries = [];
+  try {
+    ({ data: { entries } } = await fetchJson(`/api/${RESOURCE[kind]}/${encodeURIComponent(id)}/history`));
+  } catch {
+    entries = []; // a record the log never saw (stored before the audit log existed)
+  }
+  const items = entries
+    .slice(-HISTORY_SHOWN)
+    .reverse()
+    .map((e) =>
+      el(
+        "li",
+        { class: `history-entry history-${e.operation}` },
+        el("time", { datetime: e.at }, new Date(e.at).toLocaleString(lang)),
+        ` · ${e.actor} · ${e.operation}`,
+        e.operation === "update" ? `: ${e.changed.join(", ")}` : "",
+      ),
+    );
+  return el(
+    "section",
+    { class: "panel-history", "aria-label": t("history") },
+    el("h3", {}, `${t("history")} (${entries.length})`),
+    items.length ? el("ul", { class: "history" }, items) : el("p", { class: "help" }, t("none_found")),
+  );
+}
+
 /** Show a record in the panel: `kind` is the register layer, `properties` its tile attributes. */
 export async function showRecord(panel, map, kind, id, properties = {}) {
   const body = panel.querySelector("#panel-body");
@@ -118,7 +148,7 @@ export async function showRecord(panel, map, kind, id, properties = {}) {
     const title = record.title || record.name || (kind === "tasks" ? label("theme", record.theme) : null) || id;
     const list = el("dl", { class: "facts" });
     for (const [name, value] of rowsOf(kind, record, properties)) list.append(el("dt", {}, name), el("dd", {}, value));
-    const { couplings, conflicts } = await findingsOf(kind, id);
+    const [{ couplings, conflicts }, history] = await Promise.all([findingsOf(kind, id), historySection(kind, id)]);
     const section = (which, page) =>
       el(
         "section",
@@ -135,6 +165,7 @@ export async function showRecord(panel, map, kind, id, properties = {}) {
       list,
       section("couplings", couplings),
       section("conflicts", conflicts),
+      history,
     );
   } catch (error) {
     body.replaceChildren(el("p", { class: "error", role: "alert" }, `${t("error")}: ${error.message}`));

@@ -1,0 +1,88 @@
+"""`/api/subscriptions`: organisations watching an area (C4), told by e-mail digest and signed webhook.
+
+The area is a drawn polygon: a GeoJSON geometry, Feature or FeatureCollection in the request's CRS (CRS84
+unless `crs` names EPSG:28992). The subscribing organisation is a field of the body for now; once requests
+are authenticated it is the acting user's organisation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import shapely
+import shapely.geometry
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from koppelkans.api.crs import to_rd
+from koppelkans.api.deps import ActorDep, CrsDep, StoreDep
+from koppelkans.api.errors import ERROR_RESPONSES
+from koppelkans.errors import InputError, NotFound
+from koppelkans.notifications import subscribe, subscription_as_json, subscriptions_of, unsubscribe
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/subscriptions", tags=["subscriptions"])
+
+
+class SubscriptionBody(BaseModel):
+    """A new subscription."""
+
+    model_config = ConfigDict(extra="forbid")
+    organisation: str = Field(description="code of the subscribing organisation")
+    area: dict[str, Any] = Field(description="GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection")
+    email: str | None = Field(default=None, description="send the digest to this address")
+    webhook_url: str | None = Field(default=None, description="POST the digest (JSON, signed) to this URL")
+    secret: str | None = Field(default=None, description="the webhook's HMAC-SHA256 signing secret")
+
+
+def _area(geojson: dict[str, Any], crs: str) -> shapely.Geometry:
+    """The drawn area as one geometry in EPSG:28992; the error names the field."""
+    try:
+        features = geojson.get("features") if geojson.get("type") == "FeatureCollection" else [geojson]
+        shapes = [shapely.geometry.shape(f.get("geometry", f) if f.get("type") == "Feature" else f) for f in features]
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError) as exc:
+        raise InputError(f"the area is not GeoJSON: {exc}", field="area") from None
+    if not shapes:
+        raise InputError("the area has no polygons", field="area")
+    return shapely.union_all(to_rd(np.array(shapes, dtype=object), crs))
+
+
+@router.post("", response_class=JSONResponse, responses=ERROR_RESPONSES, status_code=201, name="subscribe")
+def create_subscription(body: SubscriptionBody, store: StoreDep, crs: CrsDep, actor: ActorDep) -> dict[str, Any]:
+    """Watch an area: be told of new works, changed start windows and new couplings and conflicts there."""
+    created = subscribe(
+        store,
+        body.organisation,
+        _area(body.area, crs),
+        email=body.email,
+        webhook_url=body.webhook_url,
+        secret=body.secret,
+        actor=actor,
+    )
+    return subscription_as_json(created)
+
+
+@router.get("", response_class=JSONResponse, name="list_subscriptions")
+def list_subscriptions(store: StoreDep) -> list[dict[str, Any]]:
+    """Every subscription (area as WKT in EPSG:28992; secrets are never shown)."""
+    return [subscription_as_json(s) for s in subscriptions_of(store)]
+
+
+@router.get(
+    "/{subscription_id}/deliveries", response_class=JSONResponse, responses=ERROR_RESPONSES, name="list_deliveries"
+)
+def list_deliveries(subscription_id: str, store: StoreDep) -> list[dict[str, Any]]:
+    """Every attempt to deliver this subscription's digests (each webhook retry its own entry)."""
+    if not subscriptions_of(store, ids=[subscription_id]):
+        raise NotFound(f"no subscription {subscription_id!r}", record=subscription_id)
+    return store.read_deliveries(subscription_id=subscription_id)
+
+
+@router.delete("/{subscription_id}", responses=ERROR_RESPONSES, status_code=204, name="unsubscribe")
+def delete_subscription(subscription_id: str, store: StoreDep, actor: ActorDep) -> Response:
+    """Stop a subscription."""
+    unsubscribe(store, subscription_id, actor=actor)
+    return Response(status_code=204)

@@ -1,0 +1,76 @@
+"""`koppelkans subscribe` and `koppelkans notify`: partners watching their network area (C4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import typer
+
+from koppelkans.cli.shell import context_of, emit_json, fail
+from koppelkans.domain.audit import moment_of
+from koppelkans.errors import KoppelkansError
+from koppelkans.notifications import area_from_file, notify, subscribe, subscription_as_json
+
+__all__ = ["add_commands"]
+
+
+def subscribe_command(
+    ctx: typer.Context,
+    organisation: str = typer.Argument(..., metavar="ORG", help="code of the subscribing organisation"),
+    area: Path = typer.Option(..., "--area", help="its interest area: a GeoJSON or GeoPackage file of polygons"),
+    email: str = typer.Option(None, "--email", help="send the digest to this address"),
+    webhook: str = typer.Option(None, "--webhook", help="POST the digest (JSON) to this URL"),
+    secret: str = typer.Option(None, "--secret", help="the secret the webhook's HMAC-SHA256 signature uses"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Watch an area: be told of new works, changed windows and new couplings and conflicts there."""
+    context = context_of(ctx)
+    try:
+        created = subscribe(
+            context.store(),
+            organisation,
+            area_from_file(area),
+            email=email,
+            webhook_url=webhook,
+            secret=secret,
+            actor=context.actor,
+        )
+    except KoppelkansError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        emit_json(subscription_as_json(created))
+        return
+    where = " and ".join(x for x in (email, webhook) if x)
+    typer.echo(f"subscription {created['id']}: {organisation} is told at {where} of what happens in its area")
+
+
+def notify_command(
+    ctx: typer.Context,
+    now: str = typer.Option(None, "--now", help="send what is due at this moment (ISO 8601; default: now)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Send every subscription the digest of what changed in its area since it was last told (run it daily)."""
+    context = context_of(ctx)
+    try:
+        moment = None if now is None else datetime.fromisoformat(moment_of(now, field="now"))
+        sent = notify(context.store(), settings=context.settings, now=moment, actor=context.actor)
+    except KoppelkansError as error:
+        fail(error, as_json=as_json)
+    if as_json:
+        emit_json(
+            [
+                {"digest": digest.as_json(), "deliveries": [d.as_row() for d in deliveries]}
+                for digest, deliveries in sent
+            ]
+        )
+        return
+    for digest, deliveries in sent:
+        outcome = ", ".join(f"{d.channel} #{d.attempt} {'ok' if d.ok else 'failed'}" for d in deliveries)
+        typer.echo(f"{digest.subscription_id} ({digest.organisation}): {digest.subject()} — {outcome}")
+    typer.echo(f"{len(sent)} digest(s) sent")
+
+
+def add_commands(app: typer.Typer) -> None:
+    app.command("subscribe")(subscribe_command)
+    app.command("notify")(notify_command)

@@ -1,0 +1,288 @@
+"""Subscriptions and notifications (C4): the digest of an area from the audit log and the findings, sent as
+an e-mail to a real local SMTP server and as a signed webhook to a real local HTTP receiver that fails once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pytest
+import shapely
+import shapely.geometry
+from aiosmtpd.controller import Controller
+from typer.testing import CliRunner
+
+from koppelkans.analysis.coupling import CouplingOptions
+from koppelkans.cli.main import app
+from koppelkans.config import CRS, Settings
+from koppelkans.couplings import find_couplings
+from koppelkans.domain.audit import AuditEntry, Operation
+from koppelkans.domain.subscriptions import Subscription, digest_for, retry_delays, signature
+from koppelkans.errors import InputError
+from koppelkans.notifications import notify, subscribe
+from koppelkans.store import SqlRepository, open_store
+
+from .register_helpers import load_roombeek
+
+if TYPE_CHECKING:
+    from .api_server import ApiServer
+
+pytest_plugins = ["tests.api_server"]
+
+AREA = shapely.box(257_350, 472_450, 257_850, 472_550)
+"""Around the Roomweg (W1, W2) and the start of the Lasondersingel (W3); the Roombeek fibre W4 lies outside."""
+SECRET = "s3cret-of-vitens"
+
+
+# -- real servers ---------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Mailbox:
+    port: int
+    messages: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free local port, collecting what it receives."""
+    box = Mailbox(port=_free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port)
+    controller.start()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Receiver:
+    url: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    fail_first: int = 1
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver (http.server in a thread) that answers 500 first, then verifies the signature."""
+    state = Receiver(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            sent_at = self.headers["X-Koppelkans-Timestamp"]
+            expected = "sha256=" + hmac.new(SECRET.encode(), f"{sent_at}.".encode() + body, hashlib.sha256).hexdigest()
+            verified = hmac.compare_digest(expected, self.headers["X-Koppelkans-Signature"])
+            state.requests.append({"body": json.loads(body), "verified": verified})
+            status = 500 if len(state.requests) <= state.fail_first else (200 if verified else 401)
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/koppelkans"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# -- the pure digest --------------------------------------------------------------------------------
+def _state(work_id: str, window: tuple[int, int, int], line: shapely.Geometry, title: str = "t") -> dict:
+    return {
+        "id": work_id,
+        "title": title,
+        "organisation": "X",
+        "earliest_start": window[0],
+        "preferred_start": window[1],
+        "latest_start": window[2],
+        "geometry": shapely.to_wkb(line, hex=True),
+    }
+
+
+def _entry(seq: int, op: Operation, old: dict | None, new: dict | None) -> AuditEntry:
+    record = (new or old)["id"]
+    at = f"2026-05-0{seq}T00:00:00.000000+00:00"
+    return AuditEntry(seq=seq, at=at, actor="a", kind="works", record_id=record, operation=op, old=old, new=new)
+
+
+def test_digest_names_new_works_and_changed_windows_in_the_area_only() -> None:
+    inside, outside = shapely.LineString([(257400, 472500), (257800, 472500)]), shapely.LineString([(0, 0), (1, 1)])
+    a = _state("A", (2027, 2028, 2029), inside)
+    b = _state("B", (2027, 2028, 2029), outside)
+    c = _state("C", (2030, 2030, 2031), inside)
+    entries = [
+        _entry(1, Operation.INSERT, None, a),
+        _entry(2, Operation.INSERT, None, b),
+        _entry(3, Operation.UPDATE, c, {**c, "latest_start": 2033}),
+        _entry(4, Operation.UPDATE, {**c, "latest_start": 2033}, {**c, "latest_start": 2034, "title": "x"}),
+        _entry(5, Operation.UPDATE, a, {**a, "title": "renamed"}),
+    ]
+    empty = gpd.GeoDataFrame({"id": [], "kind": [], "members": []}, geometry=[], crs=CRS)
+    subscription = Subscription(id="S", organisation="VITENS", area=AREA, last_notified_at="2026-05-01")
+    digest = digest_for(subscription, entries, couplings=empty, conflicts=empty, until="2026-05-09")
+    assert [w["id"] for w in digest.new_works] == ["A"] and digest.new_works[0]["title"] == "renamed"
+    assert [(w["id"], w["old_window"], w["window"]) for w in digest.changed_windows] == [
+        ("C", [2030, 2030, 2031], [2030, 2030, 2034])
+    ]
+    later = digest_for(subscription, entries, couplings=empty, conflicts=empty, until="2026-05-02T12:00:00")
+    assert [w["id"] for w in later.new_works] == ["A"] and not later.changed_windows
+
+
+def test_signature_is_hmac_sha256_of_timestamp_and_body_and_retries_back_off() -> None:
+    assert signature("key", "1700000000", b'{"a":1}') == (
+        "sha256=" + hmac.new(b"key", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+    )
+    assert signature("key", "1700000001", b'{"a":1}') != signature("key", "1700000000", b'{"a":1}')
+    assert retry_delays(4, 2.0) == [2.0, 4.0, 8.0] and retry_delays(1, 2.0) == []
+
+
+# -- sending ----------------------------------------------------------------------------------------
+def _add_and_change_works(store: SqlRepository) -> None:
+    template = store.read("works", ids=["GM0153-RIO:W1"])
+    new = template.assign(id=["VITENS:W9"], organisation=["VITENS"], title=["Nieuwe waterleiding Roomweg"])
+    far = template.assign(id=["VITENS:W10"], title=["Ver weg"]).set_geometry(
+        [shapely.LineString([(250_000, 470_000), (250_100, 470_000)])], crs=CRS
+    )
+    w3 = store.read("works", ids=["VITENS:W3"])
+    w2 = store.read("works", ids=["GM0153-WEG:W2"])
+    with store.transaction(actor="ann@vitens.nl") as tx:
+        tx.insert("works", new.assign(asset_ids=[""]))
+        tx.insert("works", far.assign(asset_ids=[""]))
+        tx.insert("works", w3.assign(latest_start=[2033]), replace=True)
+        tx.insert("works", w2.assign(title=["Asfalt Roomweg (nieuwe titel)"]), replace=True)
+
+
+def test_notify_mails_the_digest_and_posts_a_signed_webhook_retried_after_a_failure(
+    store: SqlRepository, mailbox: Mailbox, receiver: Receiver
+) -> None:
+    load_roombeek(store)
+    created = subscribe(
+        store, "VITENS", AREA, email="planning@vitens.nl", webhook_url=receiver.url, secret=SECRET, actor="bob"
+    )
+    find_couplings(store, CouplingOptions(year_from=2026, year_to=2035))
+    _add_and_change_works(store)
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port, webhook_backoff_s=0.01)
+    [(digest, deliveries)] = notify(store, settings=settings)
+
+    assert [w["id"] for w in digest.new_works] == ["VITENS:W9"]
+    assert [(w["id"], w["old_window"][2], w["window"][2]) for w in digest.changed_windows] == [
+        ("VITENS:W3", 2031, 2033)
+    ]
+    couplings = store.read_findings("couplings")
+    in_area = set(couplings.loc[shapely.intersects(couplings.geometry.to_numpy(), AREA), "id"])
+    assert {c["id"] for c in digest.new_couplings} == in_area and in_area
+
+    [(recipients, mail)] = mailbox.messages
+    assert recipients == ["planning@vitens.nl"] and "1 new work(s)" in mail["Subject"]
+    text = mail.get_payload(decode=True).decode()
+    assert "VITENS:W9  Nieuwe waterleiding Roomweg" in text and "VITENS:W3  2027–2031 → 2027–2033" in text
+    assert "VITENS:W10" not in text and "GM0153-WEG:W2" not in text
+
+    assert [r["verified"] for r in receiver.requests] == [True, True]
+    assert receiver.requests[1]["body"]["new_works"][0]["id"] == "VITENS:W9"
+    recorded = [(d["channel"], d["attempt"], d["ok"], d["status"]) for d in store.read_deliveries()]
+    assert recorded == [("email", 1, True, "sent"), ("webhook", 1, False, "500"), ("webhook", 2, True, "200")]
+    assert [(d.channel, d.attempt, d.ok) for d in deliveries] == [
+        ("email", 1, True),
+        ("webhook", 1, False),
+        ("webhook", 2, True),
+    ]
+
+    assert notify(store, settings=settings) == []  # told: nothing is due twice
+    assert len(mailbox.messages) == 1 and len(receiver.requests) == 2
+    [after] = store.read_subscriptions(ids=[created["id"]])
+    assert after["last_notified_at"] > created["last_notified_at"] and set(after["told_findings"]) >= in_area
+    logged = store.read_audit(kind="subscriptions", record_id=created["id"])
+    assert logged[0].actor == "bob" and logged[0].new["secret"] == "set"  # the secret never enters the log
+
+
+def test_a_digest_not_delivered_is_sent_again(store: SqlRepository, mailbox: Mailbox) -> None:
+    load_roombeek(store)
+    subscribe(store, "VITENS", AREA, email="planning@vitens.nl")
+    _add_and_change_works(store)
+    [(_, [failed])] = notify(store, settings=Settings(smtp_host="127.0.0.1", smtp_port=_free_port()))
+    assert not failed.ok and failed.error
+    [(again, [sent])] = notify(store, settings=Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port))
+    assert sent.ok and [w["id"] for w in again.new_works] == ["VITENS:W9"]
+
+
+def test_subscribing_needs_a_known_organisation_polygons_and_a_channel(store: SqlRepository) -> None:
+    load_roombeek(store, until="organisations")
+    cases = [
+        (("NOPE", AREA), {"email": "a@b.nl"}, "organisation"),
+        (("VITENS", shapely.Point(1, 1)), {"email": "a@b.nl"}, "area"),
+        (("VITENS", AREA), {}, "email"),
+        (("VITENS", AREA), {"webhook_url": "ftp://x"}, "webhook_url"),
+        (("VITENS", AREA), {"webhook_url": "https://x.nl/hook"}, "secret"),
+    ]
+    for args, options, field_name in cases:
+        with pytest.raises(InputError) as refused:
+            subscribe(store, *args, **options)
+        assert refused.value.field == field_name
+    assert store.read_subscriptions() == []
+
+
+# -- the CLI and the API ----------------------------------------------------------------------------
+def test_subscribe_and_notify_commands(tmp_path: Path, mailbox: Mailbox) -> None:
+    db = str(tmp_path / "subscribe.gpkg")
+    store = open_store(db)
+    store.initialise()
+    load_roombeek(store)
+    area = tmp_path / "vitens-area.geojson"
+    gpd.GeoDataFrame(geometry=[AREA], crs=CRS).to_crs("EPSG:4326").to_file(area, driver="GeoJSON")
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["--db", db, "--as", "bob@vitens.nl", "subscribe", "VITENS", "--area", str(area), "--email", "p@vitens.nl"]
+    )
+    assert created.exit_code == 0, created.output
+    _add_and_change_works(store)
+    store.close()
+    env = {"KOPPELKANS_SMTP_HOST": "127.0.0.1", "KOPPELKANS_SMTP_PORT": str(mailbox.port)}
+    sent = runner.invoke(app, ["--db", db, "notify", "--json"], env=env)
+    assert sent.exit_code == 0, sent.output
+    [result] = json.loads(sent.stdout)
+    assert [w["id"] for w in result["digest"]["new_works"]] == ["VITENS:W9"]
+    assert len(mailbox.messages) == 1
+    missing = runner.invoke(app, ["--db", db, "subscribe", "VITENS", "--area", str(tmp_path / "x.gpkg"), "--json"])
+    assert missing.exit_code == 2 and json.loads(missing.stdout)["error"]["field"] == "area"
+
+
+def test_subscription_endpoints(api: ApiServer) -> None:
+    lon_lat = gpd.GeoSeries([AREA], crs=CRS).to_crs("EPSG:4326").iloc[0]
+    body = {"organisation": "VITENS", "area": shapely.geometry.mapping(lon_lat), "email": "p@vitens.nl"}
+    created = api.client.post("/api/subscriptions", json=body)
+    assert created.status_code == 201, created.text
+    subscription = created.json()
+    assert "secret" not in subscription and shapely.from_wkt(subscription["area_wkt"]).equals_exact(AREA, 0.01)
+    bad = api.client.post("/api/subscriptions", json={**body, "area": {"type": "Point", "coordinates": [6.9, 52.2]}})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "area"
+    assert [s["id"] for s in api.client.get("/api/subscriptions").json()] == [subscription["id"]]
+    assert api.client.get(f"/api/subscriptions/{subscription['id']}/deliveries").json() == []
+    assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 204
+    assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 404
+    history = api.client.get(f"/api/subscriptions/{subscription['id']}/history").json()["entries"]
+    assert [(e["operation"], e["actor"]) for e in history] == [("insert", "anonymous"), ("delete", "anonymous")]
