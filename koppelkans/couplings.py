@@ -15,6 +15,7 @@ from koppelkans.config import MAP_CRS
 from koppelkans.errors import InputError
 from koppelkans.register import snapshot_of
 from koppelkans.store import Repository
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = ["find_couplings", "findings_as_json", "write_findings"]
 
@@ -26,6 +27,7 @@ def find_couplings(
     keep: bool = True,
     engine: str = "single",
     scheduler: str | None = None,
+    actor: str = SYSTEM_ACTOR,
 ) -> Findings:
     """Run the coupling engine on the whole register; with `keep`, store the findings (replacing the last).
 
@@ -40,7 +42,7 @@ def find_couplings(
     else:
         findings = findings_from_snapshot(snapshot_of(store), options)
     if keep:
-        with store.transaction() as tx:
+        with store.transaction(actor) as tx:
             tx.replace_findings("couplings", _stored(findings.couplings))
             tx.replace_findings("conflicts", _stored(findings.conflicts))
     return findings

@@ -29,6 +29,7 @@ from koppelkans.analysis.lifecycle import (
 from koppelkans.domain.vocabulary import Discipline
 from koppelkans.errors import InputError, NotFound
 from koppelkans.store import Repository
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = [
     "RENEWAL_RATE_YEARS",
@@ -77,6 +78,7 @@ def forecast_register(
     step: Step = _no_step,
     engine: str = "single",
     scheduler: str | None = None,
+    actor: str = SYSTEM_ACTOR,
 ) -> Forecast:
     """Forecast every asset of the store from `first`; keep the due years (unless `keep` is off); plan to `last`.
 
@@ -102,7 +104,7 @@ def forecast_register(
     stored = 0
     if keep:
         step("storing due years")
-        with store.transaction() as tx:
+        with store.transaction(actor) as tx:
             stored = tx.replace_findings("due_years", due_year_findings(result, year=first))
     step("summing the financial plan")
     costs = replacement_costs_of(assets)

@@ -39,6 +39,7 @@ from koppelkans.domain.snapshot import RegisterSnapshot
 from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
 from koppelkans.register import snapshot_of
 from koppelkans.store import Repository
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = [
     "compare_plans",
@@ -96,12 +97,13 @@ def plan_register(
     time_limit: float = 120.0,
     progress: Progress = _quiet,
     keep: bool = True,
+    actor: str = SYSTEM_ACTOR,
 ) -> dict[str, Any]:
     """Plan the register in a store under a scenario; keep it in the store (unless `keep` is off) and return it."""
     snapshot = snapshot_of(store)
     payload, _, _ = plan_from_snapshot(snapshot, options, scenario=scenario, time_limit=time_limit, progress=progress)
     if keep:
-        keep_plan(store, payload)
+        keep_plan(store, payload, actor=actor)
     return payload
 
 
@@ -267,9 +269,9 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 
 # -- keeping plans ---------------------------------------------------------------------------------
-def keep_plan(store: Repository, payload: dict[str, Any]) -> None:
-    """Keep a plan in the store under its scenario name (replacing the last one of that name)."""
-    with store.transaction() as writer:
+def keep_plan(store: Repository, payload: dict[str, Any], *, actor: str = SYSTEM_ACTOR) -> None:
+    """Keep a plan in the store under its scenario name (replacing the last one of that name), as `actor`."""
+    with store.transaction(actor) as writer:
         writer.keep_plan(payload)
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from koppelkans.access import Action, Principal, require
 from koppelkans.analysis.linking import links_from_geometries, unlinked_ids
 from koppelkans.config import CRS, Settings
 from koppelkans.domain.records import KINDS, kind_spec
@@ -37,6 +38,7 @@ from koppelkans.io.exchange import read_table, write_table
 from koppelkans.io.mapping import ColumnMapping, MappedRecords
 from koppelkans.io.package import Legend, write_package
 from koppelkans.store import Repository, Writer
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = [
     "LINKED_KINDS",
@@ -119,6 +121,7 @@ def import_file(
     settings: Settings | None = None,
     today: date | None = None,
     step: Step = _no_step,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Import a file of `kind` records into the store; raises ValidationFailed listing every problem.
 
@@ -140,6 +143,7 @@ def import_file(
         settings=settings,
         today=today,
         step=step,
+        principal=principal,
     )
 
 
@@ -156,10 +160,13 @@ def import_records(
     today: date | None = None,
     step: Step = _no_step,
     guard: Callable[[Writer], None] | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Validate raw records, link them to segments and store them in one transaction.
 
     `guard` runs first inside that transaction (e.g. an ETag check on the locked record) and may refuse it.
+    With `principal`, every record (and the stored record it replaces) must be one it may change, and
+    the change is made as that principal; without, as `system`.
     """
     settings = settings or Settings()
     step(f"checking {len(raw):,} {kind}")
@@ -169,12 +176,13 @@ def import_records(
     if validated.problems:
         raise ValidationFailed(validated.problems)
     records = _floating(validated.records)
+    _require_may_store(store, principal, kind, records)
     step("linking to street segments")
     segments = _segments_view(store, kind, records, None)
     batch = _linked(store, kind, records, settings, segments=segments)
     if not dry_run:
         step(f"storing {len(batch.records):,} {kind}")
-        with store.transaction() as tx:
+        with store.transaction(_actor(principal)) as tx:
             if guard is not None:
                 guard(tx)
             _write(tx, batch, replace=replace)
@@ -199,6 +207,7 @@ def import_mapped(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Store what a format's reader mapped, all-or-nothing; raises ValidationFailed with every problem,
     the parser's and the schema's.
@@ -209,7 +218,13 @@ def import_mapped(
     for part in (*also, mapped):
         _require_records(part)
     *others, report = _import_groups(
-        store, [[part] for part in (*also, mapped)], dry_run=dry_run, replace=replace, settings=settings, step=step
+        store,
+        [[part] for part in (*also, mapped)],
+        dry_run=dry_run,
+        replace=replace,
+        settings=settings,
+        step=step,
+        principal=principal,
     )
     return dataclasses.replace(report, also=tuple(others))
 
@@ -222,6 +237,7 @@ def import_mapped_chunks(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Store a large file read in chunks of one kind (`iter_assets_from_imkl`), all-or-nothing.
 
@@ -230,7 +246,9 @@ def import_mapped_chunks(
     file: besides it only 16 bytes per record (the duplicate check across chunks) and the ids of the
     records that lie on no street segment (for the report).
     """
-    [report] = _import_groups(store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step)
+    [report] = _import_groups(
+        store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step, principal=principal
+    )
     return report
 
 
@@ -242,6 +260,7 @@ def import_crow(
     dry_run: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Update the NEN 2767 conditions of road assets from a CROW inspection file, all-or-nothing."""
     step(f"reading {Path(path).name}")
@@ -249,7 +268,9 @@ def import_crow(
     store.require_current_schema()
     stored = store.read("assets", ids=list(conditions["asset_id"]))
     updates = condition_updates(stored, conditions, problems=problems, source=str(path))
-    return import_mapped(store, updates, dry_run=dry_run, replace=True, settings=settings, step=step)
+    return import_mapped(
+        store, updates, dry_run=dry_run, replace=True, settings=settings, step=step, principal=principal
+    )
 
 
 def _require_records(mapped: MappedRecords) -> None:
@@ -302,6 +323,7 @@ def _import_groups(
     replace: bool,
     settings: Settings | None,
     step: Step,
+    principal: Principal | None = None,
 ) -> list[FormatImportReport]:
     """Check every chunk of every group, then store them all in one transaction; one report per group."""
     settings = settings or Settings()
@@ -324,6 +346,7 @@ def _import_groups(
                 problems += found
                 if problems:  # keep checking the rest so that every problem is reported; store nothing
                     continue
+                _require_may_store(store, principal, part.kind, records)
                 segments = _segments_view(store, part.kind, records, segments)
                 batch = _linked(store, part.kind, records, settings, segments=segments)
                 tally.unlinked += batch.unlinked
@@ -335,7 +358,7 @@ def _import_groups(
             raise ValidationFailed(problems)
         if not dry_run:
             step(f"storing {sum(t.read for t in tallies):,} records")
-            with store.transaction() as tx:
+            with store.transaction(_actor(principal)) as tx:
                 for batch in staging:
                     _write(tx, batch, replace=replace)
     return [tally.report(dry_run=dry_run) for tally in tallies]
@@ -498,6 +521,32 @@ def _linked(
             linked = store.read(linked_kind)
             links[linked_kind] = links_from_geometries(linked["id"], linked.geometry.to_numpy(), segments, **options)
     return _Batch(kind=kind, records=records, links=links, unlinked=unlinked)
+
+
+def _actor(principal: Principal | None) -> str:
+    return SYSTEM_ACTOR if principal is None else principal.actor
+
+
+def _require_may_store(store: Repository, principal: Principal | None, kind: str, records: pd.DataFrame) -> None:
+    """Forbidden unless `principal` may store every record and change every stored record one replaces;
+    checked once per organisation and action (a handful), not per record."""
+    if principal is None or records.empty:
+        return
+    key = kind_spec(kind).key
+    owner_column = "code" if kind == "organisations" else "organisation"
+    stored = store.read(kind, ids=list(records[key]))
+    replaces = records[key].isin(stored[key])
+    checks = pd.concat(
+        [
+            pd.DataFrame({"record": records[key], "owner": records.get(owner_column), "action": Action.CREATE}).assign(
+                action=np.where(replaces, Action.UPDATE, Action.CREATE)
+            ),
+            pd.DataFrame({"record": stored[key], "owner": stored.get(owner_column), "action": Action.UPDATE}),
+        ]
+    )
+    checks["owner"] = checks["owner"].astype(object).where(checks["owner"].notna(), None)
+    for record, owner, action in checks.drop_duplicates(["owner", "action"]).itertuples(index=False):
+        require(principal, action, kind, owner, record=str(record))
 
 
 def _write(tx: Writer, batch: _Batch, *, replace: bool) -> None:

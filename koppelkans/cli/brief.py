@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from koppelkans.access import Action
 from koppelkans.brief.i18n import check_language
 from koppelkans.brief.render import markdown_of_brief
 from koppelkans.briefing import (
@@ -152,6 +153,7 @@ def project_add(
     """Start a project from works; its type, leading party and phase are recorded."""
     try:
         store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
         created = add_project(
             store,
             project_id,
@@ -218,8 +220,10 @@ def project_decide(
     try:
         if accept == decline:
             raise InputError("give --accept or --decline", record=coupling, field="status")
+        store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
         decision = decide_coupling(
-            context_of(ctx).store(),
+            store,
             project_id,
             coupling,
             status="accepted" if accept else "declined",
@@ -247,7 +251,9 @@ def project_gate(
 ) -> None:
     """Move a project through its gates; refused while couplings whose last chance a gate is are undecided."""
     try:
-        entry = move_project(context_of(ctx).store(), project_id, to, by=by, override_reason=override)
+        store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
+        entry = move_project(store, project_id, to, by=by, override_reason=override)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     row = entry.as_row()

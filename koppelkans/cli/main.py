@@ -21,6 +21,7 @@ from koppelkans.cli import (
     plan,
     register,
     serve,
+    users,
 )
 from koppelkans.cli.shell import Context
 from koppelkans.config import Settings
@@ -60,6 +61,7 @@ serve.add_commands(app)
 plan.add_commands(app)
 fit.add_commands(app)
 brief.add_commands(app)
+users.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

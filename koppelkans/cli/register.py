@@ -85,6 +85,7 @@ def import_(
                     replace=replace,
                     settings=context_of(ctx).settings,
                     step=step,
+                    principal=context_of(ctx).principal(store),
                 )
     except ValidationFailed as error:
         if report is not None:
@@ -175,7 +176,9 @@ def org_add(
     """Add one organisation."""
     record = pd.DataFrame([{"code": code, "name": name, "kind": kind.value, "parent_code": parent}])
     try:
-        import_records(context_of(ctx).store(), "organisations", record, source_crs=None, source="org add")
+        store = context_of(ctx).store()
+        principal = context_of(ctx).principal(store)
+        import_records(store, "organisations", record, source_crs=None, source="org add", principal=principal)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     typer.echo(f"added organisation {code} ({name}, {kind.value})")

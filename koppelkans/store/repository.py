@@ -30,6 +30,7 @@ from koppelkans.config import CRS
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
+from koppelkans.store.identity import IdentityStore, SqlIdentityStore
 from koppelkans.store.schema import (
     COUPLING_DECISIONS,
     FINDINGS,
@@ -76,8 +77,8 @@ class Writer(Protocol):
     """Who makes this change (see `Repository.transaction`)."""
 
 
-class Repository(Protocol):
-    """Storage of the register, whatever the back-end."""
+class Repository(IdentityStore, Protocol):
+    """Storage of the register (and of its users and their credentials), whatever the back-end."""
 
     url: str
 
@@ -158,7 +159,7 @@ class Repository(Protocol):
     def close(self) -> None: ...
 
 
-class SqlRepository(ABC):
+class SqlRepository(SqlIdentityStore, ABC):
     """The repository on SQLAlchemy Core; subclasses are the providers."""
 
     url: str
