@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from koppelkans.access import ANONYMOUS, Principal
 from koppelkans.api.crs import CRS84_URI, RD_URI, crs_from_request
 from koppelkans.config import Settings
 from koppelkans.store import Repository
 
-__all__ = ["CrsDep", "SettingsDep", "StoreDep", "WriteLockDep"]
+__all__ = ["CrsDep", "PrincipalDep", "SettingsDep", "StoreDep", "WriteLockDep"]
 
 
 def get_store(request: Request) -> Repository:
@@ -45,3 +46,12 @@ StoreDep = Annotated[Repository, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriteLockDep = Annotated[threading.Lock, Depends(get_write_lock)]
 CrsDep = Annotated[str, Depends(get_crs)]
+
+
+def get_principal(request: Request) -> Principal:
+    """Who makes the request, as the authentication middleware (`api.auth.Authentication`) found it."""
+    return getattr(request.state, "principal", ANONYMOUS)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+"""The request's principal: routes pass it to `may`/`require` and its e-mail to `store.transaction(actor=…)`."""

@@ -10,13 +10,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from koppelkans.access import Action, require
 from koppelkans.analysis.coupling import CouplingOptions
-from koppelkans.api.deps import SettingsDep, StoreDep, WriteLockDep
+from koppelkans.api.deps import PrincipalDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.config import figure
 from koppelkans.couplings import find_couplings, findings_as_json
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = ["router"]
 
@@ -103,8 +105,10 @@ def _query(
 RunQuery = Annotated[CouplingRun, Depends(_query)]
 
 
-def _findings(store: Repository, run: CouplingRun, *, default_language: str, keep: bool) -> dict[str, Any]:
-    findings = find_couplings(store, _options(store, run), keep=keep)
+def _findings(
+    store: Repository, run: CouplingRun, *, default_language: str, keep: bool, actor: str = SYSTEM_ACTOR
+) -> dict[str, Any]:
+    findings = find_couplings(store, _options(store, run), keep=keep, actor=actor)
     return findings_as_json(findings, language=run.language or default_language)
 
 
@@ -118,10 +122,13 @@ def couplings(store: StoreDep, settings: SettingsDep, run: RunQuery) -> JSONResp
 
 
 @router.post("/couplings", response_class=JSONResponse, responses=_FINDINGS, name="run_couplings")
-def run_couplings(store: StoreDep, settings: SettingsDep, lock: WriteLockDep, run: CouplingRun) -> JSONResponse:
+def run_couplings(
+    store: StoreDep, settings: SettingsDep, lock: WriteLockDep, run: CouplingRun, principal: PrincipalDep
+) -> JSONResponse:
     """Find couplings and conflicts and store them (replacing the last run), as `koppelkans couplings` does."""
+    require(principal, Action.RUN, "couplings")
     with lock:
-        return JSONResponse(_findings(store, run, default_language=settings.language, keep=True))
+        return JSONResponse(_findings(store, run, default_language=settings.language, keep=True, actor=principal.actor))
 
 
 @router.get(

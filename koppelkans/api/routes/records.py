@@ -14,7 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel
 
-from koppelkans.api.deps import CrsDep, SettingsDep, StoreDep, WriteLockDep
+from koppelkans.access import Principal, visible_records
+from koppelkans.api.deps import CrsDep, PrincipalDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.encoding import etag_of, public_records
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.api.query import Selection, read_page, with_area
@@ -42,12 +43,20 @@ _VERSIONED = {
 
 
 def list_page(
-    store: Repository, kind: str, selection: Selection, *, page: Page, crs: str | None, area: str | None = None
+    store: Repository,
+    kind: str,
+    selection: Selection,
+    *,
+    page: Page,
+    crs: str | None,
+    principal: Principal,
+    area: str | None = None,
 ) -> dict[str, Any]:
-    """One page of a resource's records as its Page model expects."""
+    """One page of a resource's records as its Page model expects (confidential assets as `principal` may see them)."""
     if area is not None:
         selection = with_area(store, kind, selection, area)
     frame, total = read_page(store, kind, selection, limit=page.limit, offset=page.offset)
+    frame = visible_records(principal, kind, frame)
     return {"items": public_records(frame, kind, crs=crs), "total": total, "limit": page.limit, "offset": page.offset}
 
 
@@ -65,13 +74,21 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         response.headers["ETag"] = etag_of(frame, kind)
         return public_records(frame, kind, crs=crs)[0]
 
-    def read(record_id: RecordId, store: StoreDep, crs: CrsDep, response: Response) -> dict[str, Any]:
-        return respond(read_record(store, kind, record_id), response, crs)
+    def read(
+        record_id: RecordId, store: StoreDep, crs: CrsDep, response: Response, principal: PrincipalDep
+    ) -> dict[str, Any]:
+        return respond(visible_records(principal, kind, read_record(store, kind, record_id)), response, crs)
 
     def create(
-        body: BaseModel, store: StoreDep, settings: SettingsDep, lock: WriteLockDep, crs: CrsDep, response: Response
+        body: BaseModel,
+        store: StoreDep,
+        settings: SettingsDep,
+        lock: WriteLockDep,
+        crs: CrsDep,
+        response: Response,
+        principal: PrincipalDep,
     ) -> dict[str, Any]:
-        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock)
+        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock, principal=principal)
         record = respond(frame, response, crs)
         response.headers["Location"] = f"{router.prefix}/{quote(str(record[kind_spec(kind).key]), safe=':')}"
         return record
@@ -84,9 +101,12 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
+        principal: PrincipalDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
-        frame = replace_record(store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock)
+        frame = replace_record(
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
+        )
         return respond(frame, response, crs)
 
     def patch(
@@ -97,13 +117,18 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
+        principal: PrincipalDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
-        frame = patch_record(store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock)
+        frame = patch_record(
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
+        )
         return respond(frame, response, crs)
 
-    def delete(record_id: RecordId, store: StoreDep, lock: WriteLockDep, if_match: IfMatch = None) -> Response:
-        delete_record(store, kind, record_id, if_match=if_match, lock=lock)
+    def delete(
+        record_id: RecordId, store: StoreDep, lock: WriteLockDep, principal: PrincipalDep, if_match: IfMatch = None
+    ) -> Response:
+        delete_record(store, kind, record_id, if_match=if_match, lock=lock, principal=principal)
         return Response(status_code=204)
 
     read.__doc__ = f"One {singular}, with its ETag."

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from koppelkans.api.deps import CrsDep, StoreDep
+from koppelkans.api.deps import CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection
 from koppelkans.api.routes.params import AreaFilter, BBoxDep, PageDep
@@ -20,10 +20,10 @@ router = APIRouter(prefix="/api/segments", tags=["segments"])
 
 @router.get("", response_model=SegmentPage, name="list_segments", responses=ERROR_RESPONSES)
 def list_segments(
-    store: StoreDep, crs: CrsDep, page: PageDep, bbox: BBoxDep, area: AreaFilter = None
+    store: StoreDep, principal: PrincipalDep, crs: CrsDep, page: PageDep, bbox: BBoxDep, area: AreaFilter = None
 ) -> dict[str, Any]:
     """Street segments, filtered by box or area, one page at a time."""
-    return list_page(store, "segments", Selection(intersects=bbox), page=page, crs=crs, area=area)
+    return list_page(store, "segments", Selection(intersects=bbox), page=page, crs=crs, area=area, principal=principal)
 
 
 add_record_routes(router, "segments", singular="segment")
