@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from koppelkans.access import Action, Principal, require
+from koppelkans.access import Action, Principal, require, visible_records
 from koppelkans.analysis.linking import links_from_geometries, unlinked_ids
 from koppelkans.config import CRS, Settings
 from koppelkans.domain.records import KINDS, kind_spec
@@ -558,13 +558,19 @@ def _write(tx: Writer, batch: _Batch, *, replace: bool) -> None:
 
 
 # -- export and overview ------------------------------------------------------------------------
-def export_file(store: Repository, kind: str, path: str | Path) -> int:
-    """Write every record of a kind to a file; the format follows the extension."""
+def export_file(store: Repository, kind: str, path: str | Path, *, principal: Principal | None = None) -> int:
+    """Write every record of a kind to a file; the format follows the extension. With `principal`, confidential
+    assets it may not see in detail are written as occupied zones."""
     store.require_current_schema()
-    return write_table(store.read(kind), path, kind=kind_spec(kind).name)
+    records = store.read(kind)
+    if principal is not None:
+        records = visible_records(principal, kind_spec(kind).name, records)
+    return write_table(records, path, kind=kind_spec(kind).name)
 
 
-def export_all(store: Repository, path: str | Path, *, legend: Legend) -> dict[str, int]:
+def export_all(
+    store: Repository, path: str | Path, *, legend: Legend, principal: Principal | None = None
+) -> dict[str, int]:
     """The whole register as one QGIS-ready GeoPackage with the map's colours (`legend`) in its `layer_styles`.
 
     Returns the number of features per layer written (see `koppelkans.io.package` for the layers).
@@ -572,7 +578,13 @@ def export_all(store: Repository, path: str | Path, *, legend: Legend) -> dict[s
     store.require_current_schema()
     if Path(store.url).suffix.lower() == ".gpkg" and Path(store.url).resolve() == Path(path).resolve():
         raise InputError(f"{Path(path).name} is the store itself; export to another file")
-    return write_package({kind: store.read(kind) for kind in KINDS}, store.links(), path, legend=legend)
+    layers = {kind: store.read(kind) for kind in KINDS}
+    links = store.links()
+    if principal is not None:
+        layers = {kind: visible_records(principal, kind, records) for kind, records in layers.items()}
+        # an occupied zone has no street links: they would name the asset's real id
+        links = links[(links["kind"] != "assets") | links["record_id"].isin(layers["assets"]["id"])]
+    return write_package(layers, links, path, legend=legend)
 
 
 def register_summary(store: Repository) -> dict[str, Any]:

@@ -116,10 +116,11 @@ def export(
     """Export every record of one kind (GeoJSON in WGS 84, other formats in RD New), or all kinds with QGIS styles."""
     store = context_of(ctx).store()
     try:
+        principal = context_of(ctx).principal(store)
         if kind == "all":
-            layers = export_all(store, path, legend=_map_legend())
+            layers = export_all(store, path, legend=_map_legend(), principal=principal)
         else:
-            written = export_file(store, kind, path)
+            written = export_file(store, kind, path, principal=principal)
     except KoppelkansError as error:
         fail(error, as_json=False)
     if kind != "all":
