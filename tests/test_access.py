@@ -6,7 +6,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from koppelkans.access import ANONYMOUS, Action, Principal, Role, may, redact
+from koppelkans.access import ANONYMOUS, Action, Principal, Role, may, redact, visible_findings
 from koppelkans.access.confidentiality import zone_id
 from koppelkans.config import CRS
 
@@ -88,3 +88,17 @@ def test_vital_infrastructure_is_confidential_without_klic_flag() -> None:
     assets.at[1, "attributes"] = {"klic_thema": "hoogspanning"}
     assets.at[2, "attributes"] = {"vital": "ja"}
     assert list(redact(VIEWER, assets)["attributes"]) == [{"occupied_zone": True}] * 3
+
+
+def test_findings_involving_a_hidden_asset_are_left_out() -> None:
+    payload = {
+        "couplings": [
+            {"id": "C1", "members": [{"type": "work", "id": "W1"}, {"type": "asset", "id": "ENEXIS:MS1"}]},
+            {"id": "C2", "members": [{"type": "work", "id": "W1"}, {"type": "asset", "id": "VITENS:L1"}]},
+        ],
+        "conflicts": [{"id": "X1", "members": [{"type": "asset", "id": "ENEXIS:MS1"}]}],
+        "totals": {"couplings": 2},
+    }
+    seen = visible_findings(payload, ["ENEXIS:MS1"])
+    assert [c["id"] for c in seen["couplings"]] == ["C2"] and seen["conflicts"] == []
+    assert visible_findings(payload, []) == payload

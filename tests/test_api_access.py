@@ -43,7 +43,9 @@ CONFIDENTIAL = {
     "discipline": "electricity_mv",
     "asset_type": "ms-kabel-geheim",
     "material": "kabel-vertrouwelijk",
-    "install_year": 1991,
+    "install_year": 1955,
+    "condition": 5,
+    "condition_year": 2024,
     "confidential": True,
     "klic_reference": "26O0099999",
     "bronhoudercode": "KL9999",
@@ -225,6 +227,10 @@ def _responses(served: Served, role: str) -> dict[str, bytes]:
             "/ogc/collections/assets/items?limit=1000",
             "/ogc/collections/assets/items/ENEXIS:MS9",
             f"/tiles/assets/{ROOMBEEK_TILE}.pbf",
+            "/api/couplings?year_from=2026&year_to=2036",
+            "/api/conflicts?year_from=2026&year_to=2036",
+            "/web/api/couplings?limit=500",
+            "/web/api/conflicts?limit=500",
         ]
         return {path: client.get(path).content for path in paths}
 
@@ -257,6 +263,8 @@ def test_the_owner_and_coordinators_see_confidential_assets_in_detail(served: Se
     tile = mapbox_vector_tile.decode(responses[f"/tiles/assets/{ROOMBEEK_TILE}.pbf"])
     cable = [f for f in tile["assets"]["features"] if f["properties"].get("id") == "ENEXIS:MS9"]
     assert cable and cable[0]["properties"]["material"] == "kabel-vertrouwelijk"
+    # the worn-out cable couples with the Roomweg works: its coupling is shown to those who may see it
+    assert b"ENEXIS:MS9" in responses["/api/couplings?year_from=2026&year_to=2036"]
 
 
 def test_anonymous_access_is_refused_except_the_api_description_and_login(served: Served) -> None:

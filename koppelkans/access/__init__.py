@@ -5,9 +5,11 @@ A pure core (no I/O): the store keeps users and tokens, the API and CLI ask `may
 
 from koppelkans.access.confidentiality import (
     OCCUPIED_ZONE,
+    hidden_assets,
     is_confidential,
     may_see_details,
     redact,
+    visible_findings,
     visible_records,
 )
 from koppelkans.access.credentials import (
@@ -28,6 +30,7 @@ __all__ = [
     "Role",
     "hash_password",
     "hash_secret",
+    "hidden_assets",
     "is_confidential",
     "may",
     "may_see_details",
@@ -35,5 +38,6 @@ __all__ = [
     "password_matches",
     "redact",
     "require",
+    "visible_findings",
     "visible_records",
 ]

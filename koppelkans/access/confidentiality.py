@@ -21,9 +21,12 @@ from koppelkans.domain.records import kind_spec
 __all__ = [
     "OCCUPIED_ZONE",
     "VITAL_KLIC_THEMES",
+    "hidden_assets",
+    "involves_hidden",
     "is_confidential",
     "may_see_details",
     "redact",
+    "visible_findings",
     "visible_records",
     "zone_id",
 ]
@@ -97,3 +100,22 @@ def redact(principal: Principal, assets: pd.DataFrame) -> pd.DataFrame:
 def visible_records(principal: Principal, kind: str, records: pd.DataFrame) -> pd.DataFrame:
     """Records of any kind as `principal` may see them (only assets can be confidential)."""
     return redact(principal, records) if kind == "assets" else records
+
+
+def visible_findings(payload: Mapping[str, Any], hidden_asset_ids: Iterable[str]) -> dict[str, Any]:
+    """Couplings and conflicts (the JSON of `koppelkans couplings`) without those that involve a hidden asset:
+    their members and explanations would tell what an occupied zone is (its network, owner, due year)."""
+    hidden = frozenset(hidden_asset_ids)
+    if not hidden:
+        return dict(payload)
+
+    out = dict(payload)
+    for name in ("couplings", "conflicts"):
+        if name in out:
+            out[name] = [f for f in out[name] if not involves_hidden(f["members"], hidden)]
+    return out
+
+
+def involves_hidden(members: Iterable[Mapping[str, Any]], hidden: frozenset[str]) -> bool:
+    """Whether a coupling's or conflict's members (`{type, id}`) include one of the hidden assets."""
+    return any(m["type"] == "asset" and m["id"] in hidden for m in members)

@@ -162,7 +162,7 @@ def project_add(
             name=name,
             phase=phase,
             leading_party=lead,
-            by=by,
+            by=by or context_of(ctx).settings.user,
         )
         status = project_status(store, created.id)
     except KoppelkansError as error:
@@ -228,7 +228,7 @@ def project_decide(
             coupling,
             status="accepted" if accept else "declined",
             reason=reason,
-            by=by,
+            by=by or context_of(ctx).settings.user,
         )
     except KoppelkansError as error:
         fail(error, as_json=as_json)
@@ -253,7 +253,7 @@ def project_gate(
     try:
         store = context_of(ctx).store()
         context_of(ctx).require(store, Action.RUN, "projects")
-        entry = move_project(store, project_id, to, by=by, override_reason=override)
+        entry = move_project(store, project_id, to, by=by or context_of(ctx).settings.user, override_reason=override)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     row = entry.as_row()
