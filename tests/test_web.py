@@ -472,7 +472,7 @@ def test_language_switch_shows_english_and_is_remembered(web: WebApp, page: Page
 def test_every_control_has_a_label_and_the_page_can_be_tabbed_through(web: WebApp, page: Page, path: str) -> None:
     page.goto(f"{web.url}{path}")
     unlabelled = page.evaluate(
-        """() => [...document.querySelectorAll('input, select, textarea, button')]
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
                          && !e.getAttribute('title'))
             .map(e => e.outerHTML.slice(0, 80))"""
