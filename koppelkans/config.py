@@ -201,6 +201,16 @@ class Settings(BaseSettings):
     user: str | None = Field(
         default=None, description="who the CLI acts as (a registered user's e-mail); `cli:<login>` when unset"
     )
+    public_works: bool = Field(
+        default=False,
+        description="anonymous visitors may read works (API, OGC API, tiles, map) without confidential layers",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="how long a web login lasts")
+    cookie_secure: bool = Field(
+        default=True, description="mark the session cookie Secure (sent over HTTPS only; off only for local HTTP)"
+    )
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins per e-mail and address ...")
+    login_window_minutes: float = Field(default=15.0, gt=0, description="... within this many minutes → 429")
     basemap_url: str = Field(
         default=PDOK_BRT_ACHTERGRONDKAART,
         description="XYZ tile URL of the web map's base map ({z}/{x}/{y}); empty for none (offline)",

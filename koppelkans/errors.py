@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "Forbidden",
     "InputError",
     "KoppelkansError",
     "NotFound",
     "Problem",
     "StoreError",
+    "TooManyAttempts",
+    "Unauthenticated",
     "ValidationFailed",
     "WorkflowRefused",
 ]
@@ -123,3 +126,27 @@ class WorkflowRefused(KoppelkansError):
     code = "workflow_refused"
     http_status = 409
     exit_code = 2
+
+
+class Unauthenticated(KoppelkansError):
+    """No valid credential: no token or session, or one that is unknown, expired or revoked."""
+
+    code = "unauthenticated"
+    http_status = 401
+    exit_code = 5
+
+
+class Forbidden(KoppelkansError):
+    """The user is known but its role or organisation does not allow this change or this view."""
+
+    code = "forbidden"
+    http_status = 403
+    exit_code = 5
+
+
+class TooManyAttempts(KoppelkansError):
+    """Too many failed logins for this e-mail from this address: wait before trying again."""
+
+    code = "too_many_attempts"
+    http_status = 429
+    exit_code = 5

@@ -103,7 +103,7 @@ def forecast_register(
     stored = 0
     if keep:
         step("storing due years")
-        with store.transaction(actor=actor) as tx:
+        with store.transaction(actor) as tx:
             stored = tx.replace_findings("due_years", due_year_findings(result, year=first))
     step("summing the financial plan")
     costs = replacement_costs_of(assets)

@@ -294,8 +294,8 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 # -- keeping plans ---------------------------------------------------------------------------------
 def keep_plan(store: Repository, payload: dict[str, Any], *, actor: str = SYSTEM_ACTOR) -> None:
-    """Keep a plan in the store under its scenario name (replacing the last one of that name)."""
-    with store.transaction(actor=actor) as writer:
+    """Keep a plan in the store under its scenario name (replacing the last one of that name), as `actor`."""
+    with store.transaction(actor) as writer:
         writer.keep_plan(payload)
 
 

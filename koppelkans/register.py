@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from koppelkans.access import Action, Principal, require, visible_records
 from koppelkans.analysis.linking import links_from_geometries, unlinked_ids
 from koppelkans.config import CRS, Settings
 from koppelkans.domain.records import KINDS, kind_spec
@@ -119,7 +120,7 @@ def import_file(
     settings: Settings | None = None,
     today: date | None = None,
     step: Step = _no_step,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Import a file of `kind` records into the store; raises ValidationFailed listing every problem.
 
@@ -141,7 +142,7 @@ def import_file(
         settings=settings,
         today=today,
         step=step,
-        actor=actor,
+        principal=principal,
     )
 
 
@@ -159,10 +160,13 @@ def import_records(
     step: Step = _no_step,
     actor: str = SYSTEM_ACTOR,
     guard: Callable[[Writer], None] | None = None,
+    principal: Principal | None = None,
 ) -> ImportReport:
     """Validate raw records, link them to segments and store them in one transaction.
 
     `guard` runs first inside that transaction (e.g. an ETag check on the locked record) and may refuse it.
+    With `principal`, every record (and the stored record it replaces) must be one it may change, and
+    the change is made as that principal; without, as `system`.
     """
     settings = settings or Settings()
     step(f"checking {len(raw):,} {kind}")
@@ -172,12 +176,13 @@ def import_records(
     if validated.problems:
         raise ValidationFailed(validated.problems)
     records = _floating(validated.records)
+    _require_may_store(store, principal, kind, records)
     step("linking to street segments")
     segments = _segments_view(store, kind, records, None)
     batch = _linked(store, kind, records, settings, segments=segments)
     if not dry_run:
         step(f"storing {len(batch.records):,} {kind}")
-        with store.transaction(actor=actor) as tx:
+        with store.transaction(_actor(principal)) as tx:
             if guard is not None:
                 guard(tx)
             _write(tx, batch, replace=replace)
@@ -202,7 +207,7 @@ def import_mapped(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Store what a format's reader mapped, all-or-nothing; raises ValidationFailed with every problem,
     the parser's and the schema's.
@@ -219,7 +224,7 @@ def import_mapped(
         replace=replace,
         settings=settings,
         step=step,
-        actor=actor,
+        principal=principal,
     )
     return dataclasses.replace(report, also=tuple(others))
 
@@ -232,7 +237,7 @@ def import_mapped_chunks(
     replace: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Store a large file read in chunks of one kind (`iter_assets_from_imkl`), all-or-nothing.
 
@@ -242,7 +247,7 @@ def import_mapped_chunks(
     records that lie on no street segment (for the report).
     """
     [report] = _import_groups(
-        store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step, actor=actor
+        store, [chunks], dry_run=dry_run, replace=replace, settings=settings, step=step, principal=principal
     )
     return report
 
@@ -255,7 +260,7 @@ def import_crow(
     dry_run: bool = False,
     settings: Settings | None = None,
     step: Step = _no_step,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal | None = None,
 ) -> FormatImportReport:
     """Update the NEN 2767 conditions of road assets from a CROW inspection file, all-or-nothing."""
     step(f"reading {Path(path).name}")
@@ -263,7 +268,9 @@ def import_crow(
     store.require_current_schema()
     stored = store.read("assets", ids=list(conditions["asset_id"]))
     updates = condition_updates(stored, conditions, problems=problems, source=str(path))
-    return import_mapped(store, updates, dry_run=dry_run, replace=True, settings=settings, step=step, actor=actor)
+    return import_mapped(
+        store, updates, dry_run=dry_run, replace=True, settings=settings, step=step, principal=principal
+    )
 
 
 def _require_records(mapped: MappedRecords) -> None:
@@ -316,7 +323,7 @@ def _import_groups(
     replace: bool,
     settings: Settings | None,
     step: Step,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal | None = None,
 ) -> list[FormatImportReport]:
     """Check every chunk of every group, then store them all in one transaction; one report per group."""
     settings = settings or Settings()
@@ -339,6 +346,7 @@ def _import_groups(
                 problems += found
                 if problems:  # keep checking the rest so that every problem is reported; store nothing
                     continue
+                _require_may_store(store, principal, part.kind, records)
                 segments = _segments_view(store, part.kind, records, segments)
                 batch = _linked(store, part.kind, records, settings, segments=segments)
                 tally.unlinked += batch.unlinked
@@ -350,7 +358,7 @@ def _import_groups(
             raise ValidationFailed(problems)
         if not dry_run:
             step(f"storing {sum(t.read for t in tallies):,} records")
-            with store.transaction(actor=actor) as tx:
+            with store.transaction(_actor(principal)) as tx:
                 for batch in staging:
                     _write(tx, batch, replace=replace)
     return [tally.report(dry_run=dry_run) for tally in tallies]
@@ -515,6 +523,32 @@ def _linked(
     return _Batch(kind=kind, records=records, links=links, unlinked=unlinked)
 
 
+def _actor(principal: Principal | None) -> str:
+    return SYSTEM_ACTOR if principal is None else principal.actor
+
+
+def _require_may_store(store: Repository, principal: Principal | None, kind: str, records: pd.DataFrame) -> None:
+    """Forbidden unless `principal` may store every record and change every stored record one replaces;
+    checked once per organisation and action (a handful), not per record."""
+    if principal is None or records.empty:
+        return
+    key = kind_spec(kind).key
+    owner_column = "code" if kind == "organisations" else "organisation"
+    stored = store.read(kind, ids=list(records[key]))
+    replaces = records[key].isin(stored[key])
+    checks = pd.concat(
+        [
+            pd.DataFrame({"record": records[key], "owner": records.get(owner_column), "action": Action.CREATE}).assign(
+                action=np.where(replaces, Action.UPDATE, Action.CREATE)
+            ),
+            pd.DataFrame({"record": stored[key], "owner": stored.get(owner_column), "action": Action.UPDATE}),
+        ]
+    )
+    checks["owner"] = checks["owner"].astype(object).where(checks["owner"].notna(), None)
+    for record, owner, action in checks.drop_duplicates(["owner", "action"]).itertuples(index=False):
+        require(principal, action, kind, owner, record=str(record))
+
+
 def _write(tx: Writer, batch: _Batch, *, replace: bool) -> None:
     """Store a batch and its links inside an open transaction."""
     tx.insert(batch.kind, batch.records, replace=replace)
@@ -524,13 +558,19 @@ def _write(tx: Writer, batch: _Batch, *, replace: bool) -> None:
 
 
 # -- export and overview ------------------------------------------------------------------------
-def export_file(store: Repository, kind: str, path: str | Path) -> int:
-    """Write every record of a kind to a file; the format follows the extension."""
+def export_file(store: Repository, kind: str, path: str | Path, *, principal: Principal | None = None) -> int:
+    """Write every record of a kind to a file; the format follows the extension. With `principal`, confidential
+    assets it may not see in detail are written as occupied zones."""
     store.require_current_schema()
-    return write_table(store.read(kind), path, kind=kind_spec(kind).name)
+    records = store.read(kind)
+    if principal is not None:
+        records = visible_records(principal, kind_spec(kind).name, records)
+    return write_table(records, path, kind=kind_spec(kind).name)
 
 
-def export_all(store: Repository, path: str | Path, *, legend: Legend) -> dict[str, int]:
+def export_all(
+    store: Repository, path: str | Path, *, legend: Legend, principal: Principal | None = None
+) -> dict[str, int]:
     """The whole register as one QGIS-ready GeoPackage with the map's colours (`legend`) in its `layer_styles`.
 
     Returns the number of features per layer written (see `koppelkans.io.package` for the layers).
@@ -538,7 +578,13 @@ def export_all(store: Repository, path: str | Path, *, legend: Legend) -> dict[s
     store.require_current_schema()
     if Path(store.url).suffix.lower() == ".gpkg" and Path(store.url).resolve() == Path(path).resolve():
         raise InputError(f"{Path(path).name} is the store itself; export to another file")
-    return write_package({kind: store.read(kind) for kind in KINDS}, store.links(), path, legend=legend)
+    layers = {kind: store.read(kind) for kind in KINDS}
+    links = store.links()
+    if principal is not None:
+        layers = {kind: visible_records(principal, kind, records) for kind, records in layers.items()}
+        # an occupied zone has no street links: they would name the asset's real id
+        links = links[(links["kind"] != "assets") | links["record_id"].isin(layers["assets"]["id"])]
+    return write_package(layers, links, path, legend=legend)
 
 
 def register_summary(store: Repository) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import uvicorn
 
 from koppelkans.api import create_app
 from koppelkans.config import Settings
+from koppelkans.identity import add_user, create_token
 from koppelkans.store import SqlRepository
 
 from .register_helpers import load_roombeek
@@ -27,6 +28,8 @@ class ApiServer:
     url: str
     client: httpx.Client
     store: SqlRepository
+    headers: dict[str, str]
+    """The admin's `Authorization` header, for clients other than `client` (OWSLib, schemathesis)."""
 
 
 def store_url(store: SqlRepository) -> str:
@@ -34,6 +37,15 @@ def store_url(store: SqlRepository) -> str:
     if store.engine.dialect.name == "postgresql":
         return store.engine.url.render_as_string(hide_password=False)
     return str(store.url)
+
+
+ADMIN = "admin@test.example"
+
+
+def admin_headers(store: SqlRepository, email: str = ADMIN) -> dict[str, str]:
+    """An admin user in the store and the `Authorization` header of a new API token of theirs."""
+    add_user(store, email, organisation=None, role="admin", password=None)
+    return {"Authorization": f"Bearer {create_token(store, email).secret}"}
 
 
 @contextmanager
@@ -65,5 +77,6 @@ def running_server(db: str) -> Iterator[str]:
 def api(store: SqlRepository) -> Iterator[ApiServer]:
     """The Roombeek register served by a real uvicorn server (on both back-ends, via `store`)."""
     load_roombeek(store)
-    with running_server(store_url(store)) as url, httpx.Client(base_url=url, timeout=30) as client:
-        yield ApiServer(url=url, client=client, store=store)
+    headers = admin_headers(store)
+    with running_server(store_url(store)) as url, httpx.Client(base_url=url, timeout=30, headers=headers) as client:
+        yield ApiServer(url=url, client=client, store=store, headers=headers)

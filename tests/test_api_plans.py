@@ -61,7 +61,7 @@ def test_a_plan_runs_as_a_job_is_kept_in_the_store_and_compared(api: ApiServer) 
     job = finished(api, started.headers["location"])
     assert job["status"] == "done", job
     assert job["progress"]["stage"] and job["progress"]["gap"] is not None
-    plan = httpx.get(job["result"]).json()
+    plan = httpx.get(job["result"], headers=api.headers).json()
     assert plan == api.store.read_plan("integrated")
     assert plan["savings"]["eur"] > 0 and plan["gap"] <= 1e-3
     assert {w["id"]: w["year"] for w in plan["works"]}["GM0153-WEG:W2"] == 2027  # committed: it stays

@@ -45,6 +45,6 @@ def test_every_operation_answers_as_its_schema_says(api: ApiServer) -> None:
             suppress_health_check=list(HealthCheck),
         )
         def answers_as_documented(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=api.url, checks=CHECKS)
+            case.call_and_validate(base_url=api.url, checks=CHECKS, headers=api.headers)
 
         answers_as_documented()

@@ -30,6 +30,7 @@ from koppelkans.lifecycle import forecast_register
 from koppelkans.projects import add_project
 from koppelkans.store import SqlRepository, open_store
 
+from .api_server import admin_headers
 from .register_helpers import load_roombeek
 
 FIRST, LAST = 2026, 2036
@@ -134,7 +135,8 @@ def client(roombeek: SqlRepository) -> Iterator[httpx.Client]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the API server did not start"
         time.sleep(0.01)
-    with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=120) as http:
+    headers = admin_headers(roombeek)
+    with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=120, headers=headers) as http:
         yield http
     server.should_exit = True
     thread.join(timeout=10)
@@ -202,6 +204,7 @@ def test_the_brief_routes_answer_as_their_schema_says(client: httpx.Client) -> N
         def answers_as_documented(case: schemathesis.Case) -> None:
             case.call_and_validate(
                 base_url=base,
+                headers={"Authorization": client.headers["Authorization"]},
                 checks=[
                     not_a_server_error,
                     status_code_conformance,

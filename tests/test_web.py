@@ -22,9 +22,10 @@ from pyproj import Transformer
 from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.analysis.lifecycle import due_year_findings, forecast_from_assets
 from koppelkans.couplings import find_couplings
+from koppelkans.identity import add_user
 from koppelkans.store import SqlRepository
 
-from .api_server import running_server, store_url
+from .api_server import ADMIN, admin_headers, running_server, store_url
 from .register_helpers import load_roombeek
 
 pytestmark = pytest.mark.browser
@@ -76,12 +77,22 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+PASSWORD = "roombeek-2026"
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, web: WebApp) -> Iterator[Page]:
+    """A browser page logged in to the web app through its login form (as the admin)."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="nl-NL")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{web.url}/login")
+    page.fill("#login-email", ADMIN)
+    page.fill("#login-password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert page.url.rstrip("/") == web.url, page.url
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
@@ -100,7 +111,9 @@ def prepare(store: SqlRepository) -> None:
 def web(store: SqlRepository, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebApp]:
     monkeypatch.setenv("KOPPELKANS_BASEMAP_URL", "")  # offline: our own layers only
     prepare(store)
-    with running_server(store_url(store)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    headers = admin_headers(store)
+    add_user(store, ADMIN, organisation=None, role="admin", password=PASSWORD)
+    with running_server(store_url(store)) as url, httpx.Client(base_url=url, timeout=30, headers=headers) as client:
         yield WebApp(url=url, client=client, store=store)
 
 
@@ -477,7 +490,7 @@ def test_language_switch_shows_english_and_is_remembered(web: WebApp, page: Page
 def test_every_control_has_a_label_and_the_page_can_be_tabbed_through(web: WebApp, page: Page, path: str) -> None:
     page.goto(f"{web.url}{path}")
     unlabelled = page.evaluate(
-        """() => [...document.querySelectorAll('input, select, textarea, button')]
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
                          && !e.getAttribute('title'))
             .map(e => e.outerHTML.slice(0, 80))"""

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from koppelkans.api import ogc, tiles
+from koppelkans.api.auth import Authentication
 from koppelkans.api.errors import install_error_handlers
 from koppelkans.api.routes import (
     analysis,
@@ -41,6 +42,11 @@ opportunities and conflicts between them.
   record's `ETag`. Geometry is GeoJSON in CRS84 (lon/lat) unless `crs` names EPSG:28992.
 * **/ogc**: OGC API – Features (Part 1 Core, GeoJSON, Part 2 CRS) for QGIS and other GIS clients.
 * **/tiles/{layer}/{z}/{x}/{y}.pbf**: Mapbox Vector Tiles for the map.
+
+Authenticate with `Authorization: Bearer <token>` (`koppelkans token create EMAIL`) or the web
+login's session cookie (then unsafe requests carry `X-CSRF-Token`). Without, 401. A change the
+user's role or organisation does not allow is refused with 403; confidential assets (KLIC-derived,
+vital infrastructure) of other organisations are served as occupied zones without attributes.
 
 Every error has one shape: `{"error": {"code", "message", "record", "field"}}`.
 """
@@ -79,6 +85,7 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
     install_error_handlers(app)
+    app.add_middleware(Authentication, store=store, settings=settings)
     for module in (
         organisations,
         areas,

@@ -8,11 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from koppelkans.access import ANONYMOUS, Principal
 from koppelkans.api.crs import CRS84_URI, RD_URI, crs_from_request
 from koppelkans.config import Settings
 from koppelkans.store import Repository
 
-__all__ = ["ActorDep", "CrsDep", "SettingsDep", "StoreDep", "WriteLockDep"]
+__all__ = ["ActorDep", "CrsDep", "PrincipalDep", "SettingsDep", "StoreDep", "WriteLockDep"]
 
 
 def get_store(request: Request) -> Repository:
@@ -29,13 +30,9 @@ def get_write_lock(request: Request) -> threading.Lock:
     return request.app.state.write_lock  # type: ignore[no-any-return]
 
 
-def get_actor() -> str:
-    """Who makes this request's changes, for the audit log: the acting user's id.
-
-    Until the API authenticates (K11 access), every request acts as "anonymous"; the principal of the
-    authenticated request takes its place.
-    """
-    return "anonymous"
+def get_actor(request: Request) -> str:
+    """Who makes this request's changes, for the audit log: the authenticated principal's e-mail."""
+    return get_principal(request).actor
 
 
 def get_crs(
@@ -54,4 +51,15 @@ StoreDep = Annotated[Repository, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 WriteLockDep = Annotated[threading.Lock, Depends(get_write_lock)]
 CrsDep = Annotated[str, Depends(get_crs)]
+
+
+def get_principal(request: Request) -> Principal:
+    """Who makes the request, as the authentication middleware (`api.auth.Authentication`) found it."""
+    return getattr(request.state, "principal", ANONYMOUS)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+"""The request's principal: routes pass it to `may`/`require` and its e-mail to `store.transaction(actor=…)`."""
+
+
 ActorDep = Annotated[str, Depends(get_actor)]

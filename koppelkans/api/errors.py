@@ -117,6 +117,8 @@ def documented_error(description: str) -> dict[str, Any]:
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: documented_error("Malformed request: bad parameter value or body that is not JSON"),
+    401: documented_error("No credential, or an unknown, expired or revoked token"),
+    403: documented_error("The role or organisation does not allow this, or a cookie request lacks its CSRF token"),
     404: documented_error("No such record or resource"),
     413: documented_error("Request body too large"),
     422: documented_error("Invalid values: every problem names the record and field"),

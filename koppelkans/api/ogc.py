@@ -18,8 +18,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from koppelkans.access import visible_records
 from koppelkans.api.crs import CRS84_URI, RD_URI, SUPPORTED_CRS, bbox_polygon, crs_from_request
-from koppelkans.api.deps import StoreDep
+from koppelkans.api.deps import PrincipalDep, StoreDep
 from koppelkans.api.encoding import feature_collection_json
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.openapi30 import openapi30
@@ -326,6 +327,7 @@ def collection(request: Request, store: StoreDep, collection_id: CollectionId, f
 def items(
     request: Request,
     store: StoreDep,
+    principal: PrincipalDep,
     collection_id: CollectionId,
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (in bbox-crs, CRS84 by default)")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description=f"{CRS84_URI} or {RD_URI}")] = None,
@@ -349,6 +351,7 @@ def items(
     years = years_of(datetime_) if datetime_ is not None else None
     selection = Selection(intersects=intersects, years=years if kind in _TEMPORAL else None)
     frame, matched = read_page(store, kind, selection, limit=limit, offset=offset)
+    frame = visible_records(principal, kind, frame)
     base = _base(request)
     href = f"{base}/collections/{kind}/items"
     body = feature_collection_json(
@@ -394,6 +397,7 @@ def _paging_links(
 def item(
     request: Request,
     store: StoreDep,
+    principal: PrincipalDep,
     collection_id: CollectionId,
     feature_id: Annotated[str, Path(description="the record's id")],
     crs: CrsParam = None,
@@ -406,6 +410,7 @@ def item(
     frame = store.read(kind, ids=[feature_id])
     if frame.empty:
         raise NotFound(f"no feature {feature_id!r} in {kind}", record=feature_id)
+    frame = visible_records(principal, kind, frame)
     base = _base(request)
     collection_json = feature_collection_json(
         frame, kind, crs=uri, item_link=f"{base}/collections/{kind}/items/" + "{id}", extra={}

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely.geometry
 from pydantic import BaseModel
 
+from koppelkans.access import Action, Principal, require
 from koppelkans.api.crs import RD_URI, proj_name
 from koppelkans.api.encoding import etag_of, public_records
 from koppelkans.api.errors import AlreadyExists, InUse, PreconditionFailed, PreconditionRequired
@@ -19,7 +20,7 @@ from koppelkans.config import Settings
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.errors import NotFound, Problem, ValidationFailed
 from koppelkans.register import import_records
-from koppelkans.store import SYSTEM_ACTOR, Repository, Writer
+from koppelkans.store import Repository, Writer
 
 __all__ = ["create_record", "delete_record", "patch_record", "read_record", "replace_record", "unchanged_since"]
 
@@ -40,16 +41,17 @@ def create_record(
     crs: str,
     settings: Settings,
     lock: threading.Lock,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal,
 ) -> pd.DataFrame:
     """Store a new record; AlreadyExists when its key is taken, ValidationFailed naming every problem."""
     spec = kind_spec(kind)
     values = _values(kind, body)
     key = str(values[spec.key])
+    require(principal, Action.CREATE, kind, values, record=key)
     with lock:
         if not store.read(kind, ids=[key]).empty:
             raise AlreadyExists(f"{kind} {key!r} already exists; change it with PUT or PATCH", record=key)
-        _store_row(store, kind, values, crs=crs, settings=settings, replace=False, actor=actor)
+        _store_row(store, kind, values, crs=crs, settings=settings, replace=False, principal=principal)
     return read_record(store, kind, key)
 
 
@@ -63,7 +65,7 @@ def replace_record(
     crs: str,
     settings: Settings,
     lock: threading.Lock,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal,
 ) -> pd.DataFrame:
     """Replace a record as a whole (PUT); the body's key must be the path's."""
     spec = kind_spec(kind)
@@ -72,8 +74,11 @@ def replace_record(
         problem = Problem(kind=kind, record=key, field=spec.key, reason=f"must be {key!r}, the id in the path")
         raise ValidationFailed([problem])
     with lock:
-        current = _check_version(store, kind, key, if_match)
-        _store_row(store, kind, values, crs=crs, settings=settings, replace=True, unchanged=current, actor=actor)
+        current = _check_version(store, kind, key, if_match, principal=principal)
+        require(principal, Action.UPDATE, kind, values, record=key)
+        _store_row(
+            store, kind, values, crs=crs, settings=settings, replace=True, unchanged=current, principal=principal
+        )
     return read_record(store, kind, key)
 
 
@@ -87,13 +92,13 @@ def patch_record(
     crs: str,
     settings: Settings,
     lock: threading.Lock,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal,
 ) -> pd.DataFrame:
     """Change the fields the body names (PATCH); `null` clears a field, `attributes` is replaced whole."""
     spec = kind_spec(kind)
     changes = _values(kind, body, only_set=True)
     with lock:
-        current = _check_version(store, kind, key, if_match)
+        current = _check_version(store, kind, key, if_match, principal=principal)
         values = public_records(current, kind, crs=RD_URI)[0]
         values = {name: ";".join(v) if isinstance(v, list) else v for name, v in values.items()}
         source = RD_URI
@@ -102,24 +107,21 @@ def patch_record(
             if "geometry" in changes:
                 source = crs
         values.update(changes)
-        _store_row(store, kind, values, crs=source, settings=settings, replace=True, unchanged=current, actor=actor)
+        require(principal, Action.UPDATE, kind, values, record=key)
+        _store_row(
+            store, kind, values, crs=source, settings=settings, replace=True, unchanged=current, principal=principal
+        )
     return read_record(store, kind, key)
 
 
 def delete_record(
-    store: Repository,
-    kind: str,
-    key: str,
-    *,
-    if_match: str | None,
-    lock: threading.Lock,
-    actor: str = SYSTEM_ACTOR,
+    store: Repository, kind: str, key: str, *, if_match: str | None, lock: threading.Lock, principal: Principal
 ) -> None:
     """Delete a record that nothing refers to any more."""
     with lock:
-        current = _check_version(store, kind, key, if_match)
+        current = _check_version(store, kind, key, if_match, principal=principal, action=Action.DELETE)
         _refuse_if_in_use(store, kind, key)
-        with store.transaction(actor=actor) as tx:
+        with store.transaction(principal.actor) as tx:
             unchanged_since(current, kind)(tx)
             tx.delete(kind, [key])
 
@@ -128,12 +130,35 @@ def delete_record(
 def _values(kind: str, body: BaseModel, *, only_set: bool = False) -> dict[str, Any]:
     """A request body as raw exchange values: codes, `;`-lists, a shapely geometry (or None)."""
     values = body.model_dump(mode="json", exclude_unset=only_set)
+    _refuse_nul(kind, values)
     for name, value in values.items():
         if isinstance(value, list):
             values[name] = ";".join(str(v) for v in value) or None
     if values.get("geometry") is not None:
         values["geometry"] = _shape(kind, values)
     return values
+
+
+def _refuse_nul(kind: str, values: dict[str, Any]) -> None:
+    """ValidationFailed naming every field whose text holds a NUL character (no store can keep one)."""
+    record = next((str(values[k]) for k in ("id", "code") if isinstance(values.get(k), str)), None)
+    problems = [
+        Problem(kind=kind, record=record, field=name, reason="contains a NUL character")
+        for name, value in values.items()
+        if _has_nul(value)
+    ]
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _shape(kind: str, values: dict[str, Any]) -> Any:
@@ -156,7 +181,7 @@ def _store_row(
     settings: Settings,
     replace: bool,
     unchanged: pd.DataFrame | None = None,
-    actor: str = SYSTEM_ACTOR,
+    principal: Principal,
 ) -> None:
     """Validate and store one record through the import use case (all-or-nothing); with `unchanged`, only
     if the stored record is still that version when the write transaction holds it."""
@@ -171,7 +196,7 @@ def _store_row(
         replace=replace,
         settings=settings,
         guard=guard,
-        actor=actor,
+        principal=principal,
     )
 
 
@@ -194,9 +219,19 @@ def unchanged_since(version: pd.DataFrame, kind: str) -> Callable[[Writer], None
     return guard
 
 
-def _check_version(store: Repository, kind: str, key: str, if_match: str | None) -> pd.DataFrame:
-    """The current record, if the client names its current version in If-Match (RFC 9110 §13.1.1)."""
+def _check_version(
+    store: Repository,
+    kind: str,
+    key: str,
+    if_match: str | None,
+    *,
+    principal: Principal,
+    action: Action = Action.UPDATE,
+) -> pd.DataFrame:
+    """The current record, if `principal` may change it and the client names its current version in If-Match
+    (RFC 9110 §13.1.1); the permission is checked first, so a refused user learns nothing from the ETag."""
     current = read_record(store, kind, key)
+    require(principal, action, kind, public_records(current, kind, crs=None)[0], record=key)
     if if_match is None:
         raise PreconditionRequired(f"send If-Match with the ETag of {kind} {key!r} (from GET) to change it", record=key)
     tags = [tag.strip() for tag in if_match.split(",")]

@@ -133,6 +133,9 @@ def _field(column: ColumnSpec, *, required: bool) -> tuple[Any, Any]:
     return value | None, Field(default, description=description)  # type: ignore[operator]
 
 
+_OCCUPIED_ZONE_NOTE = " A confidential one of another organisation is an occupied zone: geometry only."
+
+
 def models_of(kind: str) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel], type[BaseModel]]:
     """Create, Update, Public and Page models of a kind, generated from its spec."""
     spec = kind_spec(kind)
@@ -158,8 +161,14 @@ def models_of(kind: str) -> tuple[type[BaseModel], type[BaseModel], type[BaseMod
     update = create_model(
         f"{name}Update", __base__=base, __doc__=f"A partial change to a {name.lower()}.", **fields(required=False)
     )
+    # An asset may be served as an occupied zone (a confidential asset of another organisation): only its
+    # geometry, so its other fields cannot be required in the response.
     public = create_model(
-        f"{name}Public", __base__=base, __doc__=f"A stored {name.lower()}.", **{spec.key: key}, **fields(required=True)
+        f"{name}Public",
+        __base__=base,
+        __doc__=f"A stored {name.lower()}." + (_OCCUPIED_ZONE_NOTE if kind == "assets" else ""),
+        **{spec.key: key},
+        **fields(required=kind != "assets"),
     )
     page = create_model(
         f"{name}Page",

@@ -5,6 +5,10 @@ records); on the embedded store the records in the tile are read through the rep
 encoded in Python with `mapbox-vector-tile`. Both clip to the tile plus a 64-unit buffer, quantise to
 a 4096 grid and carry the same attributes (missing values are left out), so a map cannot tell them
 apart. A tile without features is answered with 204 No Content (MapLibre shows it as empty).
+
+Confidential assets of other organisations are drawn as occupied zones: geometry and an opaque id,
+no attributes (`access.confidentiality`; in SQL on PostGIS, by `redact` in Python). A cached tile
+is kept per view (everything, or one organisation's), so nobody is served another's view.
 """
 
 from __future__ import annotations
@@ -22,7 +26,9 @@ import shapely
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import select, text
 
-from koppelkans.api.deps import StoreDep
+from koppelkans.access import ANONYMOUS, Principal, redact
+from koppelkans.access.confidentiality import VITAL_KLIC_THEMES
+from koppelkans.api.deps import PrincipalDep, StoreDep
 from koppelkans.api.encoding import public_records
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection, read_selection
@@ -77,21 +83,47 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return minx, maxy - size, minx + size, maxy
 
 
-def vector_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
-    """The encoded tile of one layer (empty bytes when no record lies in it)."""
+def view_of(principal: Principal, layer: str) -> str:
+    """Which view of a layer `principal` gets: `all`, or `org:<code>` (confidential assets of others hidden)."""
+    if layer != "assets" or principal.sees_all:
+        return "all"
+    return f"org:{principal.organisation or ''}"
+
+
+def vector_tile(store: Repository, layer: str, z: int, x: int, y: int, *, principal: Principal = ANONYMOUS) -> bytes:
+    """The encoded tile of one layer as `principal` may see it (empty bytes when no record lies in it)."""
     if layer not in LAYERS:
         raise InputError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}", field="layer")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise InputError(f"tile {z}/{x}/{y} does not exist: x and y run from 0 to {2**z - 1}", field="x")
     engine = getattr(store, "engine", None)
     if engine is not None and engine.dialect.name == "postgresql":
-        return _postgis_tile(store, layer, z, x, y)
-    return _python_tile(store, layer, z, x, y)
+        return _postgis_tile(store, layer, z, x, y, view=view_of(principal, layer))
+    return _python_tile(store, layer, z, x, y, principal=principal)
 
 
 # -- PostGIS -----------------------------------------------------------------------------------
-def _postgis_sql(layer: str) -> str:
-    columns = ", ".join(f'r."{c}"' if c != DUE_YEAR else f'd.p50 AS "{DUE_YEAR}"' for c in LAYERS[layer])
+_FLAG = "lower(r.attributes::jsonb ->> '{name}') IN ('true', '1', 'yes', 'ja')"
+_CONFIDENTIAL_SQL = (
+    f"(r.attributes IS NOT NULL AND ({_FLAG.format(name='confidential')} OR {_FLAG.format(name='vital')} OR "
+    f"r.attributes::jsonb ->> 'klic_thema' IN ({', '.join(repr(t) for t in sorted(VITAL_KLIC_THEMES))})))"
+)
+"""`access.confidentiality.is_confidential` in SQL."""
+
+
+def _postgis_column(layer: str, column: str, *, hide: bool) -> str:
+    value = f'r."{column}"' if column != DUE_YEAR else "d.p50"
+    if not hide:
+        return f'{value} AS "{column}"'
+    hidden = "r.organisation IS DISTINCT FROM :org AND " + _CONFIDENTIAL_SQL
+    if column == "id":
+        zone = "'zone:' || left(encode(sha256(convert_to(r.id, 'UTF8')), 'hex'), 16)"  # as access.zone_id
+        return f'CASE WHEN {hidden} THEN {zone} ELSE r.id END AS "id"'
+    return f'CASE WHEN {hidden} THEN NULL ELSE {value} END AS "{column}"'
+
+
+def _postgis_sql(layer: str, *, hide: bool = False) -> str:
+    columns = ", ".join(_postgis_column(layer, c, hide=hide) for c in LAYERS[layer])
     geometry = "COALESCE(r.geom, a.geom)" if layer == "tasks" else "r.geom"
     join = {
         "tasks": "LEFT JOIN areas a ON a.code = r.area_code",
@@ -110,11 +142,14 @@ def _postgis_sql(layer: str) -> str:
     """
 
 
-def _postgis_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+def _postgis_tile(store: Repository, layer: str, z: int, x: int, y: int, *, view: str) -> bytes:
     size = 2 * _HALF_WORLD / 2**z
     params = {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "step": size / 16, "layer": layer}
+    hide = view != "all"
+    if hide:
+        params["org"] = view.removeprefix("org:") or None
     with store.engine.connect() as conn:  # type: ignore[attr-defined]
-        data = conn.execute(text(_postgis_sql(layer)), params).scalar_one()
+        data = conn.execute(text(_postgis_sql(layer, hide=hide)), params).scalar_one()
     return bytes(data or b"")
 
 
@@ -161,7 +196,7 @@ def _on_grid(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np
     return np.where(collapsed, None, snapped)  # what collapses to less than a grid unit is dropped, as in PostGIS
 
 
-def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
+def _python_tile(store: Repository, layer: str, z: int, x: int, y: int, *, principal: Principal) -> bytes:
     bounds = tile_bounds(z, x, y)
     pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
     clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
@@ -170,6 +205,8 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int) -> bytes
     records = _records_in(store, layer, clip_rd)
     if records.empty:
         return b""
+    if layer == "assets":
+        records = redact(principal, records)
     mercator = transform_geometries(np.asarray(records.geometry.to_numpy(), dtype=object), CRS, MERCATOR)
     geoms = shapely.clip_by_rect(mercator, *clip)
     geoms = _on_grid(geoms, bounds)
@@ -207,18 +244,18 @@ class TileCache:
 
     def __init__(self, *, max_bytes: int = 96 * 2**20) -> None:
         self.max_bytes = max_bytes
-        self._tiles: OrderedDict[tuple[str, int, int, int], bytes] = OrderedDict()
+        self._tiles: OrderedDict[tuple[str, int, int, int, str], bytes] = OrderedDict()
         self._bytes = 0
-        self._building: dict[tuple[str, int, int, int], threading.Event] = {}
+        self._building: dict[tuple[str, int, int, int, str], threading.Event] = {}
         self._lock = threading.Lock()
         self._probe: sqlite3.Connection | None = None
         self._version: int | None = None
 
-    def tile(self, store: Repository, layer: str, z: int, x: int, y: int) -> bytes:
-        """The tile from the cache, or built (and kept) now."""
+    def tile(self, store: Repository, layer: str, z: int, x: int, y: int, *, principal: Principal = ANONYMOUS) -> bytes:
+        """The tile from the cache, or built (and kept) now; cached per view of the layer (see `view_of`)."""
         if not self._current(store):
-            return vector_tile(store, layer, z, x, y)
-        key = (layer, z, x, y)
+            return vector_tile(store, layer, z, x, y, principal=principal)
+        key = (layer, z, x, y, view_of(principal, layer))
         while True:
             with self._lock:
                 if key in self._tiles:
@@ -230,7 +267,7 @@ class TileCache:
                     break
             waiting.wait()
         try:
-            data = vector_tile(store, layer, z, x, y)
+            data = vector_tile(store, layer, z, x, y, principal=principal)
             with self._lock:
                 self._keep(key, data)
             return data
@@ -238,7 +275,7 @@ class TileCache:
             with self._lock:
                 self._building.pop(key).set()
 
-    def _keep(self, key: tuple[str, int, int, int], data: bytes) -> None:
+    def _keep(self, key: tuple[str, int, int, int, str], data: bytes) -> None:
         self._tiles[key] = data
         self._bytes += len(data)
         while self._bytes > self.max_bytes and self._tiles:
@@ -289,13 +326,14 @@ TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
 def tile(
     store: StoreDep,
     cache: TileCacheDep,
+    principal: PrincipalDep,
     layer: Annotated[str, Path(description=f"one of {', '.join(LAYERS)}", json_schema_extra={"enum": list(LAYERS)})],
     z: Annotated[int, Path(ge=0, le=MAX_ZOOM)],
     x: Annotated[int, Path(ge=0)],
     y: Annotated[int, Path(ge=0)],
 ) -> Response:
     """One Mapbox Vector Tile (Web Mercator, XYZ scheme) of a register layer; 204 when it is empty."""
-    data = cache.tile(store, layer, z, x, y)
+    data = cache.tile(store, layer, z, x, y, principal=principal)
     if not data:
         return Response(status_code=204)
     return Response(content=data, media_type=MVT_MEDIA_TYPE)

@@ -10,6 +10,7 @@ and the API add), and, with `postgis_url`, the same run served from PostGIS.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -108,9 +109,12 @@ def _run_on_store(
         ("tiles", layer): [_tile_path(layer, box) for box in boxes] for layer in LAYERS
     }
     runs: dict[str, dict[str, Any]] = {"items": {}, "tiles": {}}
+    headers = _credentials(repository, url)
     with _server(db, url, workers=workers) as base:
         for (workload, layer), paths in batches.items():
-            runs[workload][layer] = asyncio.run(_drive(base, paths, clients=clients, seconds=seconds / len(batches)))
+            runs[workload][layer] = asyncio.run(
+                _drive(base, paths, clients=clients, seconds=seconds / len(batches), headers=headers)
+            )
     direct = {layer: _direct_p50_ms(repository, layer, boxes[:30]) for layer in LAYERS}
     counts = {layer: repository.count(layer) for layer in LAYERS}
     kind = "postgis" if repository.engine.dialect.name == "postgresql" else "geopackage"  # type: ignore[attr-defined]
@@ -211,7 +215,21 @@ def _tile_path(layer: str, box: Box) -> str:
 
 
 # -- load --------------------------------------------------------------------------------------
-async def _drive(base: str, paths: list[str], *, clients: int, seconds: float) -> dict[str, Any]:
+def _credentials(store: Repository, url: str | None) -> dict[str, str]:
+    """The Authorization header to drive the API with: a token of a benchmark admin in the store it serves
+    itself, or `KOPPELKANS_TOKEN` for a server already running."""
+    if url is not None:
+        token = os.environ.get("KOPPELKANS_TOKEN")
+        return {"Authorization": f"Bearer {token}"} if token else {}
+    from koppelkans.identity import add_user, create_token
+
+    add_user(store, "bench@koppelkans.invalid", organisation=None, role="admin", password=None)
+    return {"Authorization": f"Bearer {create_token(store, 'bench@koppelkans.invalid', scope='read').secret}"}
+
+
+async def _drive(
+    base: str, paths: list[str], *, clients: int, seconds: float, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """GET the paths with `clients` concurrent clients until they are done or `seconds` have passed."""
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
@@ -221,7 +239,7 @@ async def _drive(base: str, paths: list[str], *, clients: int, seconds: float) -
     deadline = time.perf_counter() + seconds
 
     async def client() -> None:
-        async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        async with httpx.AsyncClient(base_url=base, timeout=60, headers=headers or {}) as http:
             while not queue.empty() and time.perf_counter() < deadline:
                 path = queue.get_nowait()
                 started = time.perf_counter()

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from koppelkans.access import Action
 from koppelkans.brief.i18n import check_language
 from koppelkans.brief.render import markdown_of_brief
 from koppelkans.briefing import (
@@ -152,6 +153,7 @@ def project_add(
     """Start a project from works; its type, leading party and phase are recorded."""
     try:
         store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
         created = add_project(
             store,
             project_id,
@@ -160,7 +162,7 @@ def project_add(
             name=name,
             phase=phase,
             leading_party=lead,
-            by=by,
+            by=by or context_of(ctx).settings.user,
             actor=context_of(ctx).actor,
         )
         status = project_status(store, created.id)
@@ -219,13 +221,15 @@ def project_decide(
     try:
         if accept == decline:
             raise InputError("give --accept or --decline", record=coupling, field="status")
+        store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
         decision = decide_coupling(
-            context_of(ctx).store(),
+            store,
             project_id,
             coupling,
             status="accepted" if accept else "declined",
             reason=reason,
-            by=by,
+            by=by or context_of(ctx).settings.user,
             actor=context_of(ctx).actor,
         )
     except KoppelkansError as error:
@@ -249,8 +253,15 @@ def project_gate(
 ) -> None:
     """Move a project through its gates; refused while couplings whose last chance a gate is are undecided."""
     try:
+        store = context_of(ctx).store()
+        context_of(ctx).require(store, Action.RUN, "projects")
         entry = move_project(
-            context_of(ctx).store(), project_id, to, by=by, override_reason=override, actor=context_of(ctx).actor
+            store,
+            project_id,
+            to,
+            by=by or context_of(ctx).settings.user,
+            override_reason=override,
+            actor=context_of(ctx).actor,
         )
     except KoppelkansError as error:
         fail(error, as_json=as_json)

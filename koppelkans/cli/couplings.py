@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from koppelkans.access import Action
 from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.cli.shell import context_of, emit_json, fail, steps
 from koppelkans.config import figure
@@ -47,9 +48,9 @@ def couplings(
     try:
         with steps(2, quiet=as_json) as step:
             step("matching works, due assets and area tasks")
-            findings = find_couplings(
-                context.store(), options, engine=engine.value, scheduler=scheduler, actor=context.actor
-            )
+            store = context.store()
+            principal = context.require(store, Action.RUN, "couplings")
+            findings = find_couplings(store, options, engine=engine.value, scheduler=scheduler, actor=principal.actor)
             step("writing")
             for path in (geojson, xlsx):
                 if path is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from koppelkans.access import Action
 from koppelkans.cli.shell import console, context_of, emit_json, fail, steps
 from koppelkans.demo import DEFAULT_SEED, build_demo, demo_report, demo_step_count, print_report
 from koppelkans.errors import KoppelkansError
@@ -24,6 +25,7 @@ def demo(
     store = context_of(ctx).store()
     try:
         store.initialise()
+        context_of(ctx).require(store, Action.MANAGE, "register")
         with steps(demo_step_count(scale), quiet=as_json) as step:
             summary = build_demo(store, scale=scale, seed=seed, step=step)
         summary_report = demo_report(store) if report else None

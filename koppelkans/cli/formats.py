@@ -68,18 +68,13 @@ def import_format(ctx: typer.Context, fmt: str, path: Path, options: dict[str, A
     install_years = InstallYearPolicy.parse(options.get("unknown_install_year"))
     org_map = OrganisationMap.read(options["org_map"]) if options.get("org_map") else None
     mapping = ColumnMapping.read(options["mapping"]) if options.get("mapping") else None
-    storing = {"dry_run": dry_run, "replace": replace, "settings": context.settings, "actor": context.actor}
+    principal = context.principal(store)
+    storing = {"dry_run": dry_run, "replace": replace, "settings": context.settings, "principal": principal}
     with steps(5, quiet=quiet) as step:
         step(f"reading {path.name}")
         if fmt == "crow":
             report = import_crow(
-                store,
-                path,
-                mapping=mapping,
-                dry_run=dry_run,
-                settings=context.settings,
-                step=step,
-                actor=context.actor,
+                store, path, mapping=mapping, dry_run=dry_run, settings=context.settings, step=step, principal=principal
             )
         elif fmt == "imkl":
             chunks = iter_assets_from_imkl(path, org_map=org_map, install_years=install_years)
@@ -109,9 +104,11 @@ def import_with_mapping(ctx: typer.Context, kind: str, path: Path, options: dict
     """Import a user's own file of one of the register's kinds through a column mapping (options["mapping"])."""
     context = context_of(ctx)
     mapping = ColumnMapping.read(options["mapping"])
+    store = context.store()
+    principal = context.principal(store)
     with steps(4, quiet=bool(options.get("json"))) as step:
         return import_file(
-            context.store(),
+            store,
             kind,
             path,
             mapping=mapping,
@@ -121,7 +118,7 @@ def import_with_mapping(ctx: typer.Context, kind: str, path: Path, options: dict
             replace=bool(options.get("replace")),
             settings=context.settings,
             step=step,
-            actor=context.actor,
+            principal=principal,
         )
 
 

@@ -24,6 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from koppelkans.access import Action
 from koppelkans.analysis.lifecycle import (
     ANY,
     MIN_EVENTS,
@@ -62,6 +63,7 @@ def forecast(
     try:
         first = from_year or datetime.date.today().year
         store = context_of(ctx).store()
+        principal = context_of(ctx).require(store, Action.RUN, "forecast")
         with steps(5, quiet=as_json) as step:
             run = forecast_register(
                 store,
@@ -73,7 +75,7 @@ def forecast(
                 step=step,
                 engine=engine.value,
                 scheduler=scheduler,
-                actor=context_of(ctx).actor,
+                actor=principal.actor,
             )
             step("writing")
             if xlsx is not None:

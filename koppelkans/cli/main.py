@@ -24,6 +24,7 @@ from koppelkans.cli import (
     register,
     serve,
     subscriptions,
+    users,
     workflow,
 )
 from koppelkans.cli.shell import Context
@@ -68,6 +69,7 @@ kpi.add_commands(app)
 history.add_commands(app)
 workflow.add_commands(app)
 subscriptions.add_commands(app)
+users.add_commands(app)
 bench.app.command("forecast")(bench_forecast.bench_forecast)
 bench.app.command("demo")(bench_demo.bench_demo)
 bench.app.command("api")(bench_api.bench_api)

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from koppelkans.access import Action
 from koppelkans.analysis.planning import CONSTRAINT_GROUPS, PlanOptions, SolveProgress
 from koppelkans.cli.shell import console, context_of, emit_json, fail
 from koppelkans.errors import KoppelkansError
@@ -54,9 +55,11 @@ def plan(
             budgets=read_budgets(budgets) if budgets is not None else None,
             hard=frozenset(g.strip() for g in hard.split(",") if g.strip()),
         )
+        store = context.store()
+        actor = context.require(store, Action.RUN, "plans").actor if keep else context.actor
         with _solver_progress(quiet=as_json) as progress:
             payload = plan_register(
-                context.store(),
+                store,
                 options,
                 scenario=scenario,
                 time_limit=time_limit,
@@ -64,7 +67,7 @@ def plan(
                 keep=keep,
                 engine=engine.value,
                 scheduler=scheduler,
-                actor=context.actor,
+                actor=actor,
             )
         if xlsx is not None:
             write_plan_xlsx(payload, xlsx)

@@ -85,7 +85,7 @@ def import_(
                     replace=replace,
                     settings=context_of(ctx).settings,
                     step=step,
-                    actor=context_of(ctx).actor,
+                    principal=context_of(ctx).principal(store),
                 )
     except ValidationFailed as error:
         if report is not None:
@@ -116,10 +116,11 @@ def export(
     """Export every record of one kind (GeoJSON in WGS 84, other formats in RD New), or all kinds with QGIS styles."""
     store = context_of(ctx).store()
     try:
+        principal = context_of(ctx).principal(store)
         if kind == "all":
-            layers = export_all(store, path, legend=_map_legend())
+            layers = export_all(store, path, legend=_map_legend(), principal=principal)
         else:
-            written = export_file(store, kind, path)
+            written = export_file(store, kind, path, principal=principal)
     except KoppelkansError as error:
         fail(error, as_json=False)
     if kind != "all":
@@ -176,14 +177,9 @@ def org_add(
     """Add one organisation."""
     record = pd.DataFrame([{"code": code, "name": name, "kind": kind.value, "parent_code": parent}])
     try:
-        import_records(
-            context_of(ctx).store(),
-            "organisations",
-            record,
-            source_crs=None,
-            source="org add",
-            actor=context_of(ctx).actor,
-        )
+        store = context_of(ctx).store()
+        principal = context_of(ctx).principal(store)
+        import_records(store, "organisations", record, source_crs=None, source="org add", principal=principal)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
     typer.echo(f"added organisation {code} ({name}, {kind.value})")

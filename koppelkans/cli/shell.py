@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from koppelkans.access import Action, Principal, Role, require
 from koppelkans.config import Settings
 from koppelkans.errors import KoppelkansError, ValidationFailed
 from koppelkans.store import Repository, open_store
@@ -37,6 +38,21 @@ class Context:
     def actor(self) -> str:
         """Who this invocation acts as, for authorisation and the audit log: `--as`, else `cli:<login>`."""
         return self.settings.user or f"cli:{getpass.getuser()}"
+
+    def principal(self, store: Repository) -> Principal:
+        """Who this invocation is for authorisation: the `--as` user (who must exist), or else the local
+        operator, who holds the database credentials and so acts as admin."""
+        if self.settings.user is None:
+            return Principal(email=self.actor, organisation=None, role=Role.ADMIN)
+        from koppelkans.identity import principal_for_cli  # here: the CLI's start-up stays light
+
+        return principal_for_cli(store, self.settings.user)
+
+    def require(self, store: Repository, action: Action | str, kind: str, record_or_org: Any = None) -> Principal:
+        """The principal, if it may do this (Forbidden otherwise): every data-changing command asks first."""
+        principal = self.principal(store)
+        require(principal, action, kind, record_or_org)
+        return principal
 
 
 def context_of(ctx: typer.Context) -> Context:

@@ -33,6 +33,7 @@ from koppelkans.domain.audit import AuditEntry, Operation, record_states, state_
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
+from koppelkans.store.identity import IdentityStore, SqlIdentityStore
 from koppelkans.store.schema import (
     AUDIT_LOG,
     COUPLING_DECISIONS,
@@ -104,8 +105,8 @@ class Writer(Protocol):
     """Who makes this change (see `Repository.transaction`)."""
 
 
-class Repository(Protocol):
-    """Storage of the register, whatever the back-end."""
+class Repository(IdentityStore, Protocol):
+    """Storage of the register (and of its users and their credentials), whatever the back-end."""
 
     url: str
 
@@ -205,7 +206,7 @@ class Repository(Protocol):
     def close(self) -> None: ...
 
 
-class SqlRepository(ABC):
+class SqlRepository(SqlIdentityStore, ABC):
     """The repository on SQLAlchemy Core; subclasses are the providers."""
 
     url: str

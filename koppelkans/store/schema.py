@@ -221,6 +221,68 @@ def table_named(name: str) -> Table:
     return metadata.tables[name]
 
 
+USERS = Table(
+    "users",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False),
+    Column("organisation", Text),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text),
+    Column("created_at", Text, nullable=False),
+    Column("disabled", Integer, nullable=False, default=0),
+    UniqueConstraint("email", name="uq_users_email"),
+    sqlite_autoincrement=True,
+)
+"""Users (K11): an e-mail, the organisation they belong to (an organisations code), a role, an argon2 hash."""
+
+API_TOKENS = Table(
+    "api_tokens",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("token_hash", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text),
+    Column("revoked_at", Text),
+    UniqueConstraint("id", name="uq_api_tokens_id"),
+    UniqueConstraint("token_hash", name="uq_api_tokens_hash"),
+    sqlite_autoincrement=True,
+)
+"""API tokens for systems: only the SHA-256 of the token is kept; scope read or write; revocable, may expire."""
+
+SESSIONS = Table(
+    "sessions",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("id_hash", Text, nullable=False),
+    Column("email", Text, nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    UniqueConstraint("id_hash", name="uq_sessions_id_hash"),
+    sqlite_autoincrement=True,
+)
+"""Web sessions: the SHA-256 of the cookie's random id, its user, the CSRF token of its forms, expiry."""
+
+LOGIN_ATTEMPTS = Table(
+    "login_attempts",
+    metadata,
+    Column("fid", Integer, primary_key=True, autoincrement=True),
+    Column("email", Text, nullable=False),
+    Column("ip", Text, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("succeeded", Integer, nullable=False),
+    sqlite_autoincrement=True,
+)
+"""Web logins tried, to throttle guessing (failures per e-mail and address within a window)."""
+Index("ix_login_attempts_email_ip", LOGIN_ATTEMPTS.c.email, LOGIN_ATTEMPTS.c.ip)
+
+IDENTITY_TABLES: dict[str, Table] = {t.name: t for t in (USERS, API_TOKENS, SESSIONS, LOGIN_ATTEMPTS)}
+"""The tables of users and their credentials (migration 0006)."""
+
 AUDIT_LOG = Table(
     "audit_log",
     metadata,

@@ -7,16 +7,20 @@ them; integrations use `/api` and `/ogc`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Annotated, Any
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from koppelkans.access import ANONYMOUS, hidden_assets
+from koppelkans.access.confidentiality import involves_hidden
 from koppelkans.api.deps import SettingsDep, StoreDep, WriteLockDep
 from koppelkans.config import Settings
 from koppelkans.store import Repository
-from koppelkans.web.findings import FindingQuery, finding_feature, findings_page, web_findings
+from koppelkans.web.findings import FindingQuery, WebFindings, finding_feature, findings_page, web_findings
 from koppelkans.web.i18n import language_of, vocabulary_labels
 from koppelkans.web.timeline import timeline_of
 from koppelkans.web.works_table import WorksQuery, works_page
@@ -38,6 +42,22 @@ def _cache(request: Request) -> dict[str, Any]:
     return state.web_cache  # type: ignore[no-any-return]
 
 
+def _visible(request: Request, store: Repository, findings: WebFindings) -> WebFindings:
+    """The findings without those involving a confidential asset the user may not see (`access.visible_findings`)."""
+    principal = getattr(request.state, "principal", ANONYMOUS)
+    if principal.sees_all:
+        return findings
+    assets = store.read("assets")
+    hidden = frozenset(assets.loc[hidden_assets(principal, assets), "id"])
+    if not hidden:
+        return findings
+
+    def shown(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[[not involves_hidden(members, hidden) for members in frame["members"]]]
+
+    return dataclasses.replace(findings, couplings=shown(findings.couplings), conflicts=shown(findings.conflicts))
+
+
 def _findings_response(
     which: str,
     request: Request,
@@ -48,7 +68,7 @@ def _findings_response(
 ) -> JSONResponse:
     """One page of couplings or conflicts in the page's language."""
     language = language_of(request, settings.language)
-    findings = web_findings(store, lock=lock, cache=_cache(request))
+    findings = _visible(request, store, web_findings(store, lock=lock, cache=_cache(request)))
     page = findings_page(findings, which, query, language=language, labels=vocabulary_labels(language))
     if which == "couplings":
         workflows = {w["coupling_id"]: w for w in store.read_coupling_workflows(ids=[i["id"] for i in page["items"]])}
@@ -127,7 +147,7 @@ def finding(
     finding_id: str, request: Request, store: StoreDep, settings: SettingsDep, lock: WriteLockDep
 ) -> JSONResponse:
     """One coupling or conflict as a GeoJSON Feature (lon/lat) of its streets, to zoom to and highlight."""
-    findings = web_findings(store, lock=lock, cache=_cache(request))
+    findings = _visible(request, store, web_findings(store, lock=lock, cache=_cache(request)))
     return JSONResponse(finding_feature(findings, finding_id, language=language_of(request, settings.language)))
 
 

@@ -237,6 +237,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "eur": ("€", "€"),
     "page_map": ("Kaart", "Map"),
+    "log_in": ("Inloggen", "Log in"),
+    "log_out": ("Uitloggen", "Log out"),
+    "logged_in_as": ("Ingelogd als", "Logged in as"),
+    "email": ("E-mailadres", "E-mail address"),
+    "password": ("Wachtwoord", "Password"),
+    "login_intro": (
+        "Log in met het e-mailadres en wachtwoord die de beheerder van Koppelkans voor u heeft aangemaakt.",
+        "Log in with the e-mail address and password your Koppelkans administrator created for you.",
+    ),
 }
 
 

@@ -119,6 +119,8 @@ def _render(request: Request, store: Repository, settings: Settings, page: str, 
             "config": config,
             "asset_version": version("koppelkans"),
             "language_links": {code: _with_language(request, code) for code in LANGUAGES},
+            "csrf_token": getattr(request.state, "csrf_token", None),
+            "user": getattr(getattr(request.state, "principal", None), "email", None),
         },
     )
     if request.query_params.get("lang") == language:

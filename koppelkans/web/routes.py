@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.staticfiles import StaticFiles
 
-from koppelkans.web import data, pages
+from koppelkans.web import data, login, pages
 
 __all__ = ["STATIC_DIR", "router", "static_files"]
 
@@ -16,6 +16,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 router = APIRouter()
 router.include_router(pages.router)
 router.include_router(data.router)
+router.include_router(login.router)
 
 
 def static_files() -> StaticFiles:

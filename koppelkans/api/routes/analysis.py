@@ -10,13 +10,15 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from koppelkans.access import Action, Principal, hidden_assets, require, visible_findings
 from koppelkans.analysis.coupling import CouplingOptions
-from koppelkans.api.deps import SettingsDep, StoreDep, WriteLockDep
+from koppelkans.api.deps import PrincipalDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.config import figure
 from koppelkans.couplings import find_couplings, findings_as_json
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = ["router"]
 
@@ -103,25 +105,45 @@ def _query(
 RunQuery = Annotated[CouplingRun, Depends(_query)]
 
 
-def _findings(store: Repository, run: CouplingRun, *, default_language: str, keep: bool) -> dict[str, Any]:
-    findings = find_couplings(store, _options(store, run), keep=keep)
-    return findings_as_json(findings, language=run.language or default_language)
+def _findings(
+    store: Repository,
+    run: CouplingRun,
+    *,
+    default_language: str,
+    keep: bool,
+    principal: Principal,
+    actor: str = SYSTEM_ACTOR,
+) -> dict[str, Any]:
+    """The findings as `principal` may see them (none that involve a confidential asset hidden from it)."""
+    findings = find_couplings(store, _options(store, run), keep=keep, actor=actor)
+    payload = findings_as_json(findings, language=run.language or default_language)
+    if principal.sees_all:
+        return payload
+    assets = store.read("assets")
+    return visible_findings(payload, assets.loc[hidden_assets(principal, assets), "id"])
 
 
 _FINDINGS = {**ERROR_RESPONSES, 200: {"model": FindingsBody, "description": "couplings, conflicts and totals"}}
 
 
 @router.get("/couplings", response_class=JSONResponse, responses=_FINDINGS, name="couplings")
-def couplings(store: StoreDep, settings: SettingsDep, run: RunQuery) -> JSONResponse:
+def couplings(store: StoreDep, settings: SettingsDep, run: RunQuery, principal: PrincipalDep) -> JSONResponse:
     """Couplings and conflicts in the register now (computed, not stored)."""
-    return JSONResponse(_findings(store, run, default_language=settings.language, keep=False))
+    return JSONResponse(_findings(store, run, default_language=settings.language, keep=False, principal=principal))
 
 
 @router.post("/couplings", response_class=JSONResponse, responses=_FINDINGS, name="run_couplings")
-def run_couplings(store: StoreDep, settings: SettingsDep, lock: WriteLockDep, run: CouplingRun) -> JSONResponse:
+def run_couplings(
+    store: StoreDep, settings: SettingsDep, lock: WriteLockDep, run: CouplingRun, principal: PrincipalDep
+) -> JSONResponse:
     """Find couplings and conflicts and store them (replacing the last run), as `koppelkans couplings` does."""
+    require(principal, Action.RUN, "couplings")
     with lock:
-        return JSONResponse(_findings(store, run, default_language=settings.language, keep=True))
+        return JSONResponse(
+            _findings(
+                store, run, default_language=settings.language, keep=True, principal=principal, actor=principal.actor
+            )
+        )
 
 
 @router.get(
@@ -130,7 +152,7 @@ def run_couplings(store: StoreDep, settings: SettingsDep, lock: WriteLockDep, ru
     responses={**ERROR_RESPONSES, 200: {"model": ConflictsBody, "description": "conflicts and totals"}},
     name="conflicts",
 )
-def conflicts(store: StoreDep, settings: SettingsDep, run: RunQuery) -> JSONResponse:
+def conflicts(store: StoreDep, settings: SettingsDep, run: RunQuery, principal: PrincipalDep) -> JSONResponse:
     """The conflicts in the register now: repeated openings, capital destruction, dig-free violations, overload."""
-    found = _findings(store, run, default_language=settings.language, keep=False)
+    found = _findings(store, run, default_language=settings.language, keep=False, principal=principal)
     return JSONResponse({"conflicts": found["conflicts"], "totals": found["totals"]})

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from koppelkans.api.deps import CrsDep, StoreDep
+from koppelkans.api.deps import CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection
 from koppelkans.api.routes.params import AreaFilter, BBoxDep, PageDep, where_of
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/areas", tags=["areas"])
 @router.get("", response_model=AreaPage, name="list_areas", responses=ERROR_RESPONSES)
 def list_areas(
     store: StoreDep,
+    principal: PrincipalDep,
     crs: CrsDep,
     page: PageDep,
     bbox: BBoxDep,
@@ -30,7 +31,7 @@ def list_areas(
 ) -> Response:
     """Areas, filtered by box, level or an area (itself and below), one page at a time."""
     selection = Selection(intersects=bbox, where=where_of(level=level))
-    return list_page(store, "areas", selection, page=page, crs=crs, area=area)
+    return list_page(store, "areas", selection, page=page, crs=crs, area=area, principal=principal)
 
 
 add_record_routes(router, "areas", singular="area")

@@ -16,13 +16,15 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from koppelkans.access import Action, require
 from koppelkans.analysis.planning import CONSTRAINT_GROUPS, SCENARIOS, PlanOptions, SolveProgress, scenario_named
-from koppelkans.api.deps import StoreDep, WriteLockDep
+from koppelkans.api.deps import PrincipalDep, StoreDep, WriteLockDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.jobs import JobRunner
 from koppelkans.errors import InputError, Problem, ValidationFailed
 from koppelkans.lifecycle import forecast_as_json, forecast_register
 from koppelkans.planning import compare_plans, load_plan, plan_register
+from koppelkans.store.repository import SYSTEM_ACTOR
 
 __all__ = ["router"]
 
@@ -42,10 +44,11 @@ def _forecast(
     discipline: str | None,
     *,
     keep: bool,
+    actor: str = SYSTEM_ACTOR,
 ) -> dict[str, Any]:
     first = year_from or date.today().year
     run = forecast_register(
-        store, first=first, last=year_to or first + 29, org=organisation, discipline=discipline, keep=keep
+        store, first=first, last=year_to or first + 29, org=organisation, discipline=discipline, keep=keep, actor=actor
     )
     return forecast_as_json(run)
 
@@ -72,14 +75,18 @@ def forecast(
 def run_forecast(
     store: StoreDep,
     lock: WriteLockDep,
+    principal: PrincipalDep,
     year_from: YearFrom = None,
     year_to: YearTo = None,
     organisation: Organisation = None,
     discipline: DisciplineQ = None,
 ) -> JSONResponse:
     """Forecast and store every asset's due years (the coupling engine and the optimiser use them)."""
+    require(principal, Action.RUN, "forecast")
     with lock:
-        return JSONResponse(_forecast(store, year_from, year_to, organisation, discipline, keep=True))
+        return JSONResponse(
+            _forecast(store, year_from, year_to, organisation, discipline, keep=True, actor=principal.actor)
+        )
 
 
 # -- plans ---------------------------------------------------------------------------------------
@@ -157,8 +164,11 @@ def jobs_of(request: Request) -> JobRunner:
     responses={**ERROR_RESPONSES, 422: ERROR_RESPONSES.get(422, {"description": "invalid run"})},
     name="run_plan",
 )
-def run_plan(run: PlanRun, request: Request, response: Response, store: StoreDep) -> dict[str, Any]:
+def run_plan(
+    run: PlanRun, request: Request, response: Response, store: StoreDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """Start planning in the background (202); follow the job at its `Location`, then read the kept plan."""
+    require(principal, Action.RUN, "plans")
     options = _plan_options(run)
     prefix = str(request.url_for("read_plan", scenario=run.scenario)).removesuffix(quote(run.scenario, safe=""))
 
@@ -176,7 +186,14 @@ def run_plan(run: PlanRun, request: Request, response: Response, store: StoreDep
             )
 
         report({"stage": "reading the register"})
-        plan_register(store, options, scenario=run.scenario, time_limit=run.time_limit, progress=progress)
+        plan_register(
+            store,
+            options,
+            scenario=run.scenario,
+            time_limit=run.time_limit,
+            progress=progress,
+            actor=principal.actor,
+        )
         return prefix + quote(run.scenario, safe="")
 
     job = jobs_of(request).submit("plan", work)

@@ -14,7 +14,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Header, Path, Response
 from pydantic import BaseModel
 
-from koppelkans.api.deps import ActorDep, CrsDep, SettingsDep, StoreDep, WriteLockDep
+from koppelkans.access import Principal, visible_records
+from koppelkans.api.deps import CrsDep, PrincipalDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.encoding import etag_of, page_json, public_records
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.api.query import Selection, read_page, with_area
@@ -42,12 +43,21 @@ _VERSIONED = {
 
 
 def list_page(
-    store: Repository, kind: str, selection: Selection, *, page: Page, crs: str | None, area: str | None = None
+    store: Repository,
+    kind: str,
+    selection: Selection,
+    *,
+    page: Page,
+    crs: str | None,
+    principal: Principal,
+    area: str | None = None,
 ) -> Response:
-    """One page of a resource's records as its Page model describes it, as JSON text (see `page_json`)."""
+    """One page of a resource's records as its Page model describes it, as JSON text (see `page_json`),
+    confidential assets as `principal` may see them."""
     if area is not None:
         selection = with_area(store, kind, selection, area)
     frame, total = read_page(store, kind, selection, limit=page.limit, offset=page.offset)
+    frame = visible_records(principal, kind, frame)
     text = page_json(frame, kind, crs=crs, total=total, limit=page.limit, offset=page.offset)
     return Response(content=text, media_type="application/json")
 
@@ -66,8 +76,10 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         response.headers["ETag"] = etag_of(frame, kind)
         return public_records(frame, kind, crs=crs)[0]
 
-    def read(record_id: RecordId, store: StoreDep, crs: CrsDep, response: Response) -> dict[str, Any]:
-        return respond(read_record(store, kind, record_id), response, crs)
+    def read(
+        record_id: RecordId, store: StoreDep, crs: CrsDep, response: Response, principal: PrincipalDep
+    ) -> dict[str, Any]:
+        return respond(visible_records(principal, kind, read_record(store, kind, record_id)), response, crs)
 
     def create(
         body: BaseModel,
@@ -76,9 +88,9 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
-        actor: ActorDep,
+        principal: PrincipalDep,
     ) -> dict[str, Any]:
-        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock, actor=actor)
+        frame = create_record(store, kind, body, crs=crs, settings=settings, lock=lock, principal=principal)
         record = respond(frame, response, crs)
         response.headers["Location"] = f"{router.prefix}/{quote(str(record[kind_spec(kind).key]), safe=':')}"
         return record
@@ -91,11 +103,11 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
-        actor: ActorDep,
+        principal: PrincipalDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
         frame = replace_record(
-            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, actor=actor
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
         )
         return respond(frame, response, crs)
 
@@ -107,18 +119,18 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         lock: WriteLockDep,
         crs: CrsDep,
         response: Response,
-        actor: ActorDep,
+        principal: PrincipalDep,
         if_match: IfMatch = None,
     ) -> dict[str, Any]:
         frame = patch_record(
-            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, actor=actor
+            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
         )
         return respond(frame, response, crs)
 
     def delete(
-        record_id: RecordId, store: StoreDep, lock: WriteLockDep, actor: ActorDep, if_match: IfMatch = None
+        record_id: RecordId, store: StoreDep, lock: WriteLockDep, principal: PrincipalDep, if_match: IfMatch = None
     ) -> Response:
-        delete_record(store, kind, record_id, if_match=if_match, lock=lock, actor=actor)
+        delete_record(store, kind, record_id, if_match=if_match, lock=lock, principal=principal)
         return Response(status_code=204)
 
     read.__doc__ = f"One {singular}, with its ETag."

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from koppelkans.access import Action, require
 from koppelkans.api.crs import to_rd
-from koppelkans.api.deps import ActorDep, CrsDep, StoreDep
+from koppelkans.api.deps import ActorDep, CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.errors import InputError, NotFound
 from koppelkans.notifications import subscribe, subscription_as_json, subscriptions_of, unsubscribe
@@ -51,8 +52,12 @@ def _area(geojson: dict[str, Any], crs: str) -> shapely.Geometry:
 
 
 @router.post("", response_class=JSONResponse, responses=ERROR_RESPONSES, status_code=201, name="subscribe")
-def create_subscription(body: SubscriptionBody, store: StoreDep, crs: CrsDep, actor: ActorDep) -> dict[str, Any]:
-    """Watch an area: be told of new works, changed start windows and new couplings and conflicts there."""
+def create_subscription(
+    body: SubscriptionBody, store: StoreDep, crs: CrsDep, actor: ActorDep, principal: PrincipalDep
+) -> dict[str, Any]:
+    """Watch an area: be told of new works, changed start windows and new couplings and conflicts there
+    (an editor for its own organisation, a coordinator for any)."""
+    require(principal, Action.CREATE, "subscriptions", body.organisation)
     created = subscribe(
         store,
         body.organisation,
@@ -82,7 +87,10 @@ def list_deliveries(subscription_id: str, store: StoreDep) -> list[dict[str, Any
 
 
 @router.delete("/{subscription_id}", responses=ERROR_RESPONSES, status_code=204, name="unsubscribe")
-def delete_subscription(subscription_id: str, store: StoreDep, actor: ActorDep) -> Response:
-    """Stop a subscription."""
+def delete_subscription(subscription_id: str, store: StoreDep, actor: ActorDep, principal: PrincipalDep) -> Response:
+    """Stop a subscription (an editor its own organisation's, a coordinator any)."""
+    watched = subscriptions_of(store, ids=[subscription_id])
+    owner = watched[0].organisation if watched else None
+    require(principal, Action.DELETE, "subscriptions", owner, record=subscription_id)
     unsubscribe(store, subscription_id, actor=actor)
     return Response(status_code=204)

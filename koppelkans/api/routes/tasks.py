@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from koppelkans.api.deps import CrsDep, StoreDep
+from koppelkans.api.deps import CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection
 from koppelkans.api.routes.params import AreaFilter, BBoxDep, OrganisationFilter, PageDep, YearsDep, where_of
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 @router.get("", response_model=TaskPage, name="list_tasks", responses=ERROR_RESPONSES)
 def list_tasks(
     store: StoreDep,
+    principal: PrincipalDep,
     crs: CrsDep,
     page: PageDep,
     bbox: BBoxDep,
@@ -32,7 +33,7 @@ def list_tasks(
 ) -> Response:
     """Area tasks, filtered by box, organisation, theme, target year or area, one page at a time."""
     selection = Selection(intersects=bbox, where=where_of(organisation=organisation, theme=theme), years=years)
-    return list_page(store, "tasks", selection, page=page, crs=crs, area=area)
+    return list_page(store, "tasks", selection, page=page, crs=crs, area=area, principal=principal)
 
 
 add_record_routes(router, "tasks", singular="task")

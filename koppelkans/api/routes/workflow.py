@@ -12,7 +12,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from koppelkans.api.deps import ActorDep, SettingsDep, StoreDep
+from koppelkans.access import Action, require
+from koppelkans.api.deps import ActorDep, PrincipalDep, SettingsDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.workflow import (
     escalate_overdue,
@@ -60,16 +61,26 @@ def read_workflow(coupling_id: str, store: StoreDep) -> dict[str, Any]:
     status_code=201,
     name="propose_coupling",
 )
-def propose(coupling_id: str, store: StoreDep, settings: SettingsDep, actor: ActorDep) -> dict[str, Any]:
+def propose(
+    coupling_id: str, store: StoreDep, settings: SettingsDep, actor: ActorDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """Propose a found coupling to its member organisations (the organisations of its works, assets, tasks)."""
+    require(principal, Action.RUN, "couplings", record=coupling_id)
     return workflow_as_json(store, propose_coupling(store, coupling_id, actor=actor, settings=settings))
 
 
 @router.post("/{coupling_id}/workflow/responses", response_class=JSONResponse, responses=STEP_RESPONSES, name="respond")
 def respond(
-    coupling_id: str, body: ResponseBody, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    coupling_id: str,
+    body: ResponseBody,
+    store: StoreDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
 ) -> dict[str, Any]:
-    """A member's answer: all accept → accepted; one declines (with a reason) → declined."""
+    """A member's answer: all accept → accepted; one declines (with a reason) → declined. An editor answers
+    for its own organisation, a coordinator for any."""
+    require(principal, Action.CREATE, "coupling_responses", body.organisation, record=coupling_id)
     workflow = respond_to_coupling(
         store, coupling_id, body.organisation, body.answer, reason=body.reason, actor=actor, settings=settings
     )
@@ -79,18 +90,23 @@ def respond(
 @router.put(
     "/{coupling_id}/workflow/cost-split", response_class=JSONResponse, responses=STEP_RESPONSES, name="split_costs"
 )
-def split(coupling_id: str, body: CostSplitBody, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+def split(
+    coupling_id: str, body: CostSplitBody, store: StoreDep, actor: ActorDep, principal: PrincipalDep
+) -> dict[str, Any]:
     """Record the agreed cost split; a bad share is named in the error's field (`cost_split.ORG`)."""
+    require(principal, Action.RUN, "couplings", record=coupling_id)
     return workflow_as_json(store, split_coupling_costs(store, coupling_id, body.shares, actor=actor))
 
 
 @router.post("/{coupling_id}/workflow/realise", response_class=JSONResponse, responses=STEP_RESPONSES, name="realise")
-def realise(coupling_id: str, store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+def realise(coupling_id: str, store: StoreDep, actor: ActorDep, principal: PrincipalDep) -> dict[str, Any]:
     """Mark an accepted coupling (with its cost split) as realised."""
+    require(principal, Action.RUN, "couplings", record=coupling_id)
     return workflow_as_json(store, realise_coupling(store, coupling_id, actor=actor))
 
 
 @router.post("/escalate", response_class=JSONResponse, responses=ERROR_RESPONSES, name="escalate_overdue")
-def escalate(store: StoreDep, actor: ActorDep) -> dict[str, Any]:
+def escalate(store: StoreDep, actor: ActorDep, principal: PrincipalDep) -> dict[str, Any]:
     """Escalate every coupling past its step's deadline to the coordinator (each once)."""
+    require(principal, Action.RUN, "couplings")
     return {"escalated": [w.as_row() for w in escalate_overdue(store, actor=actor)]}

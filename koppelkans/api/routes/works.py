@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from koppelkans.api.deps import CrsDep, StoreDep
+from koppelkans.api.deps import CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.query import Selection
 from koppelkans.api.routes.params import (
@@ -28,6 +28,7 @@ router = APIRouter(prefix="/api/works", tags=["works"])
 @router.get("", response_model=WorkPage, name="list_works", responses=ERROR_RESPONSES)
 def list_works(
     store: StoreDep,
+    principal: PrincipalDep,
     crs: CrsDep,
     page: PageDep,
     bbox: BBoxDep,
@@ -39,9 +40,8 @@ def list_works(
 ) -> Response:
     """Works, filtered by box, organisation, discipline, status, year window (meets the start window) or area."""
     where = where_of(organisation=organisation, discipline=discipline, status=status)
-    return list_page(
-        store, "works", Selection(intersects=bbox, where=where, years=years), page=page, crs=crs, area=area
-    )
+    selection = Selection(intersects=bbox, where=where, years=years)
+    return list_page(store, "works", selection, page=page, crs=crs, area=area, principal=principal)
 
 
 add_record_routes(router, "works", singular="work")

@@ -13,7 +13,7 @@ from koppelkans.store import geopackage
 from koppelkans.store.schema import K11_TABLES, metadata
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -47,11 +47,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The web session's CSRF token (from the page's meta tag): the API wants it on every change made with the cookie. */
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+}
+
 /** Fetch JSON (or send it); an error response becomes an ApiError carrying the API's error object. */
 export async function fetchJson(url, { method = "GET", body, headers = {} } = {}) {
+  const unsafe = !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
   const response = await fetch(url, {
     method,
-    headers: { Accept: "application/json", ...(body !== undefined ? { "Content-Type": "application/json" } : {}), ...headers },
+    headers: {
+      Accept: "application/json",
+      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(unsafe ? { "X-CSRF-Token": csrfToken() } : {}),
+      ...headers,
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   const text = await response.text();
