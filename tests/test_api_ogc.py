@@ -52,6 +52,8 @@ def test_owslib_lists_the_collections_and_reads_items_by_bbox(api: ApiServer) ->
     collection = service.collection("works")
     assert collection["storageCrs"] == RD and collection["crs"] == [CRS84, RD]
     assert collection["extent"]["temporal"]["interval"] == [["2026-01-01T00:00:00Z", "2032-12-31T23:59:59Z"]]
+    stored = RD_TO_LONLAT.transform_bounds(*api.store.extent("works"))
+    assert collection["extent"]["spatial"]["bbox"][0] == pytest.approx(list(stored), abs=1e-6)  # Roombeek, lon/lat
     assert service.collection_item("works", "GM0153:W6")["properties"]["kind"] == "construct"
 
 

@@ -10,7 +10,7 @@ import shapely
 from pyproj import Transformer
 
 from koppelkans.config import CRS
-from koppelkans.domain.crs import transform_geometries, transformer
+from koppelkans.domain.crs import transform_bounds, transform_geometries, transformer
 
 ENSCHEDE_RD = shapely.LineString([(256_500, 470_000), (258_000, 471_500), (259_200, 469_800)])
 
@@ -36,3 +36,10 @@ def test_a_transformer_answers_the_same_in_another_thread() -> None:
     thread.join()
     assert there == [here]
     assert 6.7 < here[0] < 7.0 and 52.1 < here[1] < 52.3  # Enschede
+
+
+def test_a_box_moves_to_the_box_around_its_moved_edges() -> None:
+    """What OGC collection extents and the API bench use; pyproj's own needs CRS objects."""
+    box = (256_000.0, 469_000.0, 257_000.0, 470_000.0)
+    expected = Transformer.from_crs(CRS, "OGC:CRS84", always_xy=True).transform_bounds(*box)
+    assert transform_bounds(box, CRS, "OGC:CRS84") == pytest.approx(expected, abs=1e-9)

@@ -26,7 +26,7 @@ from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.openapi30 import openapi30
 from koppelkans.api.query import Selection, read_page
 from koppelkans.config import CRS
-from koppelkans.domain.crs import transformer
+from koppelkans.domain.crs import transform_bounds
 from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.errors import InputError, NotFound
 from koppelkans.store import Repository
@@ -52,7 +52,6 @@ _TITLES = {
     "works": ("Works", "Planned works with their start window (earliest_start … latest_start)"),
     "tasks": ("Area tasks", "Policy tasks (opgaven) with a target year"),
 }
-_TO_CRS84 = transformer(CRS, "OGC:CRS84")
 _TEMPORAL = {"works": ("earliest_start", "latest_start"), "tasks": ("target_year", "target_year")}
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -159,7 +158,7 @@ def _spatial_extent(store: Repository, kind: str) -> list[float] | None:
     extent = store.extent(kind) if kind_spec(kind).spatial else None
     if extent is None:
         return None
-    bounds = _TO_CRS84.transform_bounds(*extent)
+    bounds = transform_bounds(extent, CRS, "OGC:CRS84")
     return [round(float(v), 7) for v in bounds]
 
 

@@ -27,7 +27,7 @@ import numpy as np
 import shapely
 
 from koppelkans.config import CRS
-from koppelkans.domain.crs import transformer
+from koppelkans.domain.crs import transform_bounds, transformer
 from koppelkans.errors import InputError, StoreError
 from koppelkans.store import Repository, open_store
 
@@ -202,7 +202,7 @@ def _boxes(store: Repository, *, count: int, seed: int) -> list[Box]:
 
 
 def _items_path(layer: str, box: Box) -> str:
-    west, south, east, north = _TO_LONLAT.transform_bounds(*box)
+    west, south, east, north = transform_bounds(box, CRS, "OGC:CRS84")
     return f"/ogc/collections/{layer}/items?bbox={west:.6f},{south:.6f},{east:.6f},{north:.6f}&limit=100"
 
 

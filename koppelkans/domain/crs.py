@@ -17,7 +17,7 @@ from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
-__all__ = ["transform_geometries", "transformer"]
+__all__ = ["transform_bounds", "transform_geometries", "transformer"]
 
 
 @cache
@@ -33,3 +33,16 @@ def transform_geometries(geoms: Any, source: str | ProjCRS, target: str | ProjCR
     """Geometries (one or an array, vectorised over all coordinates) from `source` to `target`."""
     step = transformer(source, target)
     return shapely.transform(geoms, lambda xy: np.column_stack(step.transform(xy[:, 0], xy[:, 1])))
+
+
+def transform_bounds(
+    bounds: tuple[float, float, float, float], source: str | ProjCRS, target: str | ProjCRS
+) -> tuple[float, float, float, float]:
+    """The box in `target` that holds a `source` box: its edges, densified to 100 points each, moved.
+
+    (pyproj's own `transform_bounds` needs the CRS objects a pipeline transformer does not carry.)
+    """
+    minx, miny, maxx, maxy = bounds
+    outline = shapely.segmentize(shapely.box(minx, miny, maxx, maxy), max(maxx - minx, maxy - miny) / 100 or 1.0)
+    west, south, east, north = shapely.bounds(transform_geometries(outline, source, target))
+    return float(west), float(south), float(east), float(north)
