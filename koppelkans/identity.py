@@ -6,13 +6,17 @@ Decisions (who may do what, what is confidential) are in `koppelkans.access`; ro
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from koppelkans.access import ROLES, SCOPES, Principal, Role
+import pandas as pd
+
+from koppelkans.access import ROLES, SCOPES, Principal, Role, hidden_assets
+from koppelkans.access.confidentiality import involves_hidden
 from koppelkans.access.credentials import hash_password, hash_secret, new_secret, password_matches
 from koppelkans.config import Settings
 from koppelkans.errors import NotFound, Problem, TooManyAttempts, Unauthenticated, ValidationFailed
@@ -22,6 +26,7 @@ __all__ = [
     "LOCAL_OPERATOR",
     "Session",
     "add_user",
+    "as_seen_by",
     "create_token",
     "log_in",
     "log_out",
@@ -233,3 +238,40 @@ def principal_for_cli(store: Repository, email: str | None) -> Principal:
     if user is None or user.get("disabled"):
         raise Unauthenticated(f"no user {email!r} to act as; add it with `koppelkans user add`", record=email)
     return principal_of(user)
+
+
+class _VisibleStore:
+    """A store as a principal may see it: reads of assets leave out the confidential assets of other
+    organisations, and reads of couplings and conflicts those that involve them, so what is computed from
+    them (a brief, an anatomy, a forecast, the timeline) cannot tell of them."""
+
+    def __init__(self, store: Repository, principal: Principal) -> None:
+        self._store = store
+        self._principal = principal
+
+    def read(self, kind: str, **options: Any) -> pd.DataFrame:
+        frame = self._store.read(kind, **options)
+        if kind != "assets":
+            return frame
+        hidden = hidden_assets(self._principal, frame)
+        return frame.loc[~hidden].reset_index(drop=True) if hidden.any() else frame
+
+    def read_findings(self, table: str) -> pd.DataFrame:
+        """Stored couplings and conflicts without those involving a hidden asset (their explanations name it)."""
+        rows = self._store.read_findings(table)
+        if table not in ("couplings", "conflicts") or rows.empty:
+            return rows
+        members = [json.loads(m) if isinstance(m, str) else list(m) for m in rows["members"]]
+        asset_ids = sorted({m["id"] for ms in members for m in ms if m["type"] == "asset"})
+        assets = self._store.read("assets", ids=asset_ids)
+        hidden = frozenset(assets.loc[hidden_assets(self._principal, assets), "id"])
+        keep = [not involves_hidden(ms, hidden) for ms in members]
+        return rows.loc[keep].reset_index(drop=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def as_seen_by(principal: Principal, store: Repository) -> Repository:
+    """The store for analyses made for `principal` (itself for whoever sees everything)."""
+    return store if principal.sees_all else _VisibleStore(store, principal)  # type: ignore[return-value]

@@ -251,6 +251,11 @@ def _responses(served: Served, role: str) -> dict[str, bytes]:
             "/api/conflicts?year_from=2026&year_to=2036",
             "/web/api/couplings?limit=500",
             "/web/api/conflicts?limit=500",
+            "/api/brief?work=GM0153-RIO:W1&format=json",
+            "/api/brief?work=GM0153-RIO:W1&format=md",
+            "/api/anatomy/BU01530312",
+            "/api/forecast?year_from=2026&year_to=2036",
+            "/web/api/timeline",
         ]
         return {path: client.get(path).content for path in paths}
 
@@ -285,6 +290,8 @@ def test_the_owner_and_coordinators_see_confidential_assets_in_detail(served: Se
     assert cable and cable[0]["properties"]["material"] == "kabel-vertrouwelijk"
     # the worn-out cable couples with the Roomweg works: its coupling is shown to those who may see it
     assert b"ENEXIS:MS9" in responses["/api/couplings?year_from=2026&year_to=2036"]
+    # and the brief of the Roomweg work names it among the due assets around it (others' briefs do not)
+    assert b"ENEXIS:MS9" in responses["/api/brief?work=GM0153-RIO:W1&format=json"]
 
 
 def test_anonymous_access_is_refused_except_the_api_description_and_login(served: Served) -> None:

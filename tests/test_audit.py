@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from koppelkans.access import Principal, Role
 from koppelkans.cli.main import app
 from koppelkans.domain.audit import AuditEntry, Operation, moment_of, record_states, state_at, timestamp
 from koppelkans.errors import InputError
@@ -64,7 +65,8 @@ def test_a_moment_without_zone_is_utc_and_a_date_means_its_end() -> None:
 
 def test_every_write_is_logged_with_its_actor_and_states(store: SqlRepository) -> None:
     load_roombeek(store, until="assets")
-    import_file(store, "works", EXCHANGE / "works.geojson", actor="ann@gemeente.nl")
+    ann = Principal(email="ann@gemeente.nl", organisation="GM0153", role=Role.ADMIN, scope="write")
+    import_file(store, "works", EXCHANGE / "works.geojson", principal=ann)
     work = store.read("works", ids=["VITENS:W3"])
     with store.transaction(actor="bob@vitens.nl") as tx:
         tx.insert("works", work.assign(latest_start=[2033]), replace=True)

@@ -13,7 +13,7 @@ from koppelkans.api.crs import CRS84_URI, RD_URI, crs_from_request
 from koppelkans.config import Settings
 from koppelkans.store import Repository
 
-__all__ = ["ActorDep", "CrsDep", "PrincipalDep", "SettingsDep", "StoreDep", "WriteLockDep"]
+__all__ = ["ActorDep", "CrsDep", "PrincipalDep", "SettingsDep", "StoreDep", "VisibleStoreDep", "WriteLockDep"]
 
 
 def get_store(request: Request) -> Repository:
@@ -63,3 +63,13 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 ActorDep = Annotated[str, Depends(get_actor)]
+
+
+def get_visible_store(request: Request) -> Repository:
+    """The store as the request's principal may see it, for analyses that read assets (`as_seen_by`)."""
+    from koppelkans.identity import as_seen_by  # here: identity imports the store, as deps does
+
+    return as_seen_by(get_principal(request), get_store(request))
+
+
+VisibleStoreDep = Annotated[Repository, Depends(get_visible_store)]

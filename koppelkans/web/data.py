@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from koppelkans.access import ANONYMOUS, hidden_assets
 from koppelkans.access.confidentiality import involves_hidden
-from koppelkans.api.deps import SettingsDep, StoreDep, WriteLockDep
+from koppelkans.api.deps import SettingsDep, StoreDep, VisibleStoreDep, WriteLockDep
 from koppelkans.config import Settings
 from koppelkans.store import Repository
 from koppelkans.web.findings import FindingQuery, WebFindings, finding_feature, findings_page, web_findings
@@ -152,7 +152,7 @@ def finding(
 
 
 @router.get("/timeline", name="web_timeline_rows")
-def timeline(store: StoreDep, area: Text = None, street: Text = None) -> JSONResponse:
+def timeline(store: VisibleStoreDep, area: Text = None, street: Text = None) -> JSONResponse:
     """The works of an area or street with their windows, preferred years and the integrated plan's years."""
     return JSONResponse(timeline_of(store, area=area, street=street))
 

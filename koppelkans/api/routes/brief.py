@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from koppelkans.api.deps import SettingsDep, StoreDep
+from koppelkans.api.deps import SettingsDep, StoreDep, VisibleStoreDep
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
 from koppelkans.brief.anatomy import anatomy_as_json
 from koppelkans.brief.document import brief_as_json
@@ -53,7 +53,7 @@ def _language(lang: str | None, default: str) -> str:
     name="project_brief",
 )
 def project_brief(
-    store: StoreDep,
+    store: VisibleStoreDep,
     settings: SettingsDep,
     work: Annotated[str | None, Query(description="the brief of one work (its id)")] = None,
     project: Annotated[str | None, Query(description="the brief of a project")] = None,
@@ -110,7 +110,7 @@ def project_brief(
     name="area_anatomy",
 )
 def area_anatomy(
-    store: StoreDep,
+    store: VisibleStoreDep,
     settings: SettingsDep,
     area: Annotated[str, Path(description="a gemeente, wijk or buurt code, e.g. BU01530311")],
     year_from: YearFrom = None,

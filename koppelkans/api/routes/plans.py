@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from koppelkans.access import Action, require
 from koppelkans.analysis.planning import CONSTRAINT_GROUPS, SCENARIOS, PlanOptions, SolveProgress, scenario_named
-from koppelkans.api.deps import PrincipalDep, StoreDep, WriteLockDep
+from koppelkans.api.deps import PrincipalDep, StoreDep, VisibleStoreDep, WriteLockDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.jobs import JobRunner
 from koppelkans.errors import InputError, Problem, ValidationFailed
@@ -61,7 +61,7 @@ DisciplineQ = Annotated[str | None, Query(description="the plan of one disciplin
 
 @router.get("/forecast", response_class=JSONResponse, responses=ERROR_RESPONSES, name="forecast")
 def forecast(
-    store: StoreDep,
+    store: VisibleStoreDep,
     year_from: YearFrom = None,
     year_to: YearTo = None,
     organisation: Organisation = None,
