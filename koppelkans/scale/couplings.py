@@ -63,7 +63,8 @@ def findings_on_dask(
     def submit(p: int) -> Future:
         streets = partition_snapshot(snapshot, partitioning, p, halo_hops=halo_hops, index=index)
         tasks = task_snapshot(snapshot, partitioning, p, with_links=options.area is not None, index=index)
-        data = client.scatter([streets, tasks, partitioning_within(partitioning, streets, tasks)])
+        # unhashed keys: two partitions with equal data (e.g. no tasks) must not share a key one of them releases
+        data = client.scatter([streets, tasks, partitioning_within(partitioning, streets, tasks)], hash=False)
         return client.submit(_run_partition, data[0], data[1], options, data[2], p, pure=False)
 
     return merged_findings(_bounded(submit, n, in_flight=_in_flight(client)))
