@@ -52,8 +52,9 @@ postgis:
 chromium:
 	bash scripts/ensure-chromium.sh
 
+# Both cores: one worker per core, each test file on one worker (its module fixtures are built once).
 test: install postgis chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .

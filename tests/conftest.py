@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -79,3 +80,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name in ("store", "new_store"):
         if name in metafunc.fixturenames:
             metafunc.parametrize(name, backends, indirect=True)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per test process: a second sync Playwright in the same process refuses to start."""
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's chromium (`make test` installs it via scripts/ensure-chromium.sh); never a downloaded browser."""
+    assert CHROMIUM.exists(), "chromium is missing: run `make chromium` (apt-get install chromium)"
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -22,6 +22,7 @@ from koppelkans.errors import InputError
 from koppelkans.register import import_file
 from koppelkans.store import SqlRepository, open_store
 
+from .api_server import ADMIN
 from .conftest import EXCHANGE
 from .register_helpers import load_roombeek
 
@@ -150,6 +151,11 @@ def test_history_command_lists_changes_and_shows_a_past_state(tmp_path) -> None:
     load_roombeek(store, until="assets")
     store.close()
     works = EXCHANGE / "works.geojson"
+    for email, org in (("ann@gemeente.nl", "GM0153"), ("bob@vitens.nl", "VITENS")):  # `--as` names users
+        added = runner.invoke(
+            app, ["--db", db, "user", "add", email, "--org", org, "--role", "coordinator", "--no-password"]
+        )
+        assert added.exit_code == 0, added.output
     assert runner.invoke(app, ["--db", db, "--as", "ann@gemeente.nl", "import", "works", str(works)]).exit_code == 0
     between = _now()
     result = runner.invoke(app, ["--db", db, "--as", "bob@vitens.nl", "import", "works", str(works), "--replace"])
@@ -187,7 +193,7 @@ def test_history_endpoint_lists_api_changes_and_a_past_state(api: ApiServer) -> 
     history = api.client.get(f"{path}/history")
     assert history.status_code == 200
     entries = history.json()["entries"]
-    assert [(e["operation"], e["actor"]) for e in entries] == [("insert", "system"), ("update", "anonymous")]
+    assert [(e["operation"], e["actor"]) for e in entries] == [("insert", "system"), ("update", ADMIN)]
     assert entries[1]["changed"] == ["latest_start"] and entries[1]["new"]["latest_start"] == 2034
     past = api.client.get(f"{path}/history", params={"at": between}).json()
     assert past["exists"] and past["state"]["latest_start"] == 2031

@@ -32,6 +32,7 @@ from koppelkans.errors import InputError
 from koppelkans.notifications import notify, subscribe
 from koppelkans.store import SqlRepository, open_store
 
+from .api_server import ADMIN
 from .register_helpers import load_roombeek
 
 if TYPE_CHECKING:
@@ -285,4 +286,4 @@ def test_subscription_endpoints(api: ApiServer) -> None:
     assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 204
     assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 404
     history = api.client.get(f"/api/subscriptions/{subscription['id']}/history").json()["entries"]
-    assert [(e["operation"], e["actor"]) for e in history] == [("insert", "anonymous"), ("delete", "anonymous")]
+    assert [(e["operation"], e["actor"]) for e in history] == [("insert", ADMIN), ("delete", ADMIN)]

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pyproj import Transformer
 
 from koppelkans.analysis.coupling import CouplingOptions
@@ -60,21 +60,6 @@ class WebApp:
     url: str
     client: httpx.Client
     store: SqlRepository
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Debian's chromium (`make test` installs it via scripts/ensure-chromium.sh); never a downloaded browser."""
-    assert CHROMIUM.exists(), "chromium is missing: run `make chromium` (apt-get install chromium)"
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 PASSWORD = "roombeek-2026"

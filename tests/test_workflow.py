@@ -25,6 +25,7 @@ from koppelkans.workflow import (
     split_coupling_costs,
 )
 
+from .api_server import ADMIN
 from .register_helpers import load_roombeek
 
 if TYPE_CHECKING:
@@ -232,7 +233,7 @@ def test_workflow_endpoints(api: ApiServer) -> None:
     realised = api.client.post(f"{base}/realise")
     assert realised.status_code == 200 and realised.json()["status"] == "realised"
     events = api.client.get(base).json()["events"]
-    assert [e["event"] for e in events][-1] == "realised" and {e["actor"] for e in events} == {"anonymous"}
+    assert [e["event"] for e in events][-1] == "realised" and {e["actor"] for e in events} == {ADMIN}
     assert api.client.post("/api/couplings/escalate").json() == {"escalated": []}
     history = api.client.get(f"/api/coupling_workflow/{coupling}/history").json()
     assert history["entries"][-1]["new"]["status"] == "realised"
