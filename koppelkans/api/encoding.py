@@ -15,10 +15,10 @@ import shapely
 from koppelkans.api.crs import RD_URI, from_rd
 from koppelkans.domain.records import kind_spec
 
-__all__ = ["etag_of", "feature_collection_json", "page_json", "public_records"]
+__all__ = ["etag_of", "feature_collection_json", "page_json", "plain_columns", "public_records"]
 
 
-def _plain_columns(frame: pd.DataFrame, kind: str) -> dict[str, list[Any]]:
+def plain_columns(frame: pd.DataFrame, kind: str) -> dict[str, list[Any]]:
     """Column → Python values (None for missing, int years, lists for `;`-lists), column at a time."""
     out: dict[str, list[Any]] = {}
     for column in kind_spec(kind).columns:
@@ -47,7 +47,7 @@ def _geojson(frame: pd.DataFrame, kind: str, crs: str) -> list[str | None]:
 def public_records(frame: pd.DataFrame, kind: str, *, crs: str | None) -> list[dict[str, Any]]:
     """Records as JSON objects: columns, `geometry` (GeoJSON in `crs`; spatial kinds, unless crs is None),
     `attributes`."""
-    columns = _plain_columns(frame, kind)
+    columns = plain_columns(frame, kind)
     spatial = kind_spec(kind).spatial and crs is not None
     geometries = _geojson(frame, kind, crs) if crs is not None else []
     attributes = list(frame["attributes"])
@@ -67,7 +67,7 @@ def page_json(frame: pd.DataFrame, kind: str, *, crs: str | None, total: int, li
     The list endpoints answer with this text directly: parsing the geometries back into objects and
     having the response model re-validate and re-serialise a hundred records doubled a request's time.
     """
-    columns = _plain_columns(frame, kind)
+    columns = plain_columns(frame, kind)
     spatial = kind_spec(kind).spatial and crs is not None
     geometries = _geojson(frame, kind, crs) if crs is not None else []
     attributes = list(frame["attributes"])
@@ -95,7 +95,7 @@ def feature_collection_json(frame: pd.DataFrame, kind: str, *, crs: str, item_li
     collection members (links, numberMatched, …), written after `features`.
     """
     key = kind_spec(kind).key
-    columns = _plain_columns(frame, kind)
+    columns = plain_columns(frame, kind)
     geometries = _geojson(frame, kind, crs)
     attributes = list(frame["attributes"])
     features = []

@@ -2,7 +2,7 @@
 
 On PostGIS the database builds the tile (ST_AsMVT over ST_AsMVTGeom, its GiST index selecting the
 records); on the embedded store the records in the tile are read through the repository and
-encoded in Python with `mapbox-vector-tile`. Both clip to the tile plus a 64-unit buffer, quantise to
+encoded in Python (`api.mvt`, whole columns at a time). Both clip to the tile plus a 64-unit buffer, quantise to
 a 4096 grid and carry the same attributes (missing values are left out), so a map cannot tell them
 apart. A tile without features is answered with 204 No Content (MapLibre shows it as empty).
 
@@ -16,10 +16,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import OrderedDict
-from typing import Annotated
+from typing import Annotated, Any
 
 import geopandas as gpd
-import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 import shapely
@@ -29,8 +28,9 @@ from sqlalchemy import select, text
 from koppelkans.access import ANONYMOUS, Principal, redact
 from koppelkans.access.confidentiality import VITAL_KLIC_THEMES
 from koppelkans.api.deps import PrincipalDep, StoreDep
-from koppelkans.api.encoding import public_records
+from koppelkans.api.encoding import plain_columns
 from koppelkans.api.errors import ERROR_RESPONSES
+from koppelkans.api.mvt import encode_layer
 from koppelkans.api.query import Selection, read_selection
 from koppelkans.config import CRS
 from koppelkans.domain.crs import transform_geometries
@@ -38,7 +38,7 @@ from koppelkans.errors import InputError
 from koppelkans.store import Repository
 from koppelkans.store.schema import table_named
 
-__all__ = ["EXTENT", "LAYERS", "MVT_MEDIA_TYPE", "TileCache", "router", "tile_bounds", "vector_tile"]
+__all__ = ["EXTENT", "LAYERS", "MVT_MEDIA_TYPE", "TileCache", "router", "tile_bounds", "tile_features", "vector_tile"]
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 EXTENT = 4096
@@ -197,6 +197,15 @@ def _on_grid(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np
 
 
 def _python_tile(store: Repository, layer: str, z: int, x: int, y: int, *, principal: Principal) -> bytes:
+    geoms, properties = tile_features(store, layer, z, x, y, principal=principal)
+    return encode_layer(layer, geoms, properties, extent=EXTENT) if len(geoms) else b""
+
+
+def tile_features(
+    store: Repository, layer: str, z: int, x: int, y: int, *, principal: Principal = ANONYMOUS
+) -> tuple[np.ndarray, dict[str, list[Any]]]:
+    """What the embedded store's tile holds before encoding: geometries on the tile grid (y up; None
+    where one collapsed) and the layer's attributes, one value per geometry (None when missing)."""
     bounds = tile_bounds(z, x, y)
     pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
     clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
@@ -204,30 +213,16 @@ def _python_tile(store: Repository, layer: str, z: int, x: int, y: int, *, princ
     clip_rd = transform_geometries(np.array([box], dtype=object), MERCATOR, CRS)[0]
     records = _records_in(store, layer, clip_rd)
     if records.empty:
-        return b""
+        return np.array([], dtype=object), {key: [] for key in LAYERS[layer]}
     if layer == "assets":
         records = redact(principal, records)
     mercator = transform_geometries(np.asarray(records.geometry.to_numpy(), dtype=object), CRS, MERCATOR)
-    geoms = shapely.clip_by_rect(mercator, *clip)
-    geoms = _on_grid(geoms, bounds)
-    values = public_records(records, layer, crs=None)
+    geoms = _on_grid(shapely.clip_by_rect(mercator, *clip), bounds)
+    columns = plain_columns(records, layer)
     if layer == "assets":
-        due = _due_years(store, list(records["id"]))
-        for record in values:
-            record[DUE_YEAR] = due.get(record["id"])
-    features = [
-        {"geometry": geom, "properties": {k: record[k] for k in LAYERS[layer] if record[k] is not None}}
-        for geom, record in zip(geoms, values, strict=True)
-        if geom is not None and not geom.is_empty
-    ]
-    if not features:
-        return b""
-    return bytes(
-        mapbox_vector_tile.encode(
-            [{"name": layer, "features": features}],
-            default_options={"extents": EXTENT},
-        )
-    )
+        due = _due_years(store, columns["id"])
+        columns[DUE_YEAR] = [due.get(i) for i in columns["id"]]
+    return geoms, {key: columns[key] for key in LAYERS[layer]}
 
 
 # -- cache -------------------------------------------------------------------------------------

@@ -58,6 +58,13 @@ def bench_api(
                 )
         direct = ", ".join(f"{layer} {ms} ms" for layer, ms in store_run["direct_items_p50_ms"].items())
         typer.echo(f"  the same bbox reads on the repository in-process (p50): {direct}")
+        if "asset_tile_encoding" in store_run:
+            enc = store_run["asset_tile_encoding"]
+            typer.echo(
+                f"  asset tile encoding in-process, {enc['tiles']} tiles of about {enc['features_p50']:,} features "
+                f"(p50): ours {enc['ours_p50_ms']} ms, mapbox-vector-tile {enc['mapbox_vector_tile_p50_ms']} ms "
+                f"({enc['speedup']}x)"
+            )
     if "geopackage_over_postgis_items_p95" in result:
         ratios = ", ".join(f"{k} {v}x" for k, v in result["geopackage_over_postgis_items_p95"].items())
         typer.echo(f"items p95, embedded / PostGIS: {ratios}")
