@@ -152,14 +152,9 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
 
 
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (K12 open): on this offline machine the dashboard's heat-map module never gets past "
-    "map.ready, so body[data-openings-loaded] is never set; fails on the k12 branch alone too",
-)
-def test_dashboard_draws_the_kpis_of_kpi_json(
-    page: Page, server: str, kpi_json: dict, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dashboard_draws_the_kpis_of_kpi_json(page: Page, server: str, kpi_json: dict) -> None:
+    """The base map stays configured (PDOK, unreachable offline): its failing tiles must not keep the map from
+    loading, which once left the heat map undrawn (map.js repaints after a tile error)."""
     page.goto(f"{server}/dashboard?{QUERY}")
     page.wait_for_selector("body[data-openings-loaded]", timeout=30_000)
     totals = kpi_json["totals"]
