@@ -93,7 +93,9 @@ def audit_history(store: Repository) -> AuditHistory:
     """The audit entries the KPI history is rebuilt from, read in one query, their states parsed."""
     entries = store.read_audit_frame(_HISTORY_KINDS)
     for column in ("old", "new"):
-        entries[column] = [None if text is None else orjson.loads(text) for text in entries[column]]
+        entries[column] = pd.Series(
+            [orjson.loads(t) if isinstance(t, str) else None for t in entries[column]], dtype=object
+        )
     workflows = pd.DataFrame(store.read_coupling_workflows(), columns=["coupling_id", "status", "members"])
     return AuditHistory(
         entries=entries, start=store.audit_start(), now=timestamp(datetime.now(UTC)), workflows=workflows
