@@ -4,18 +4,28 @@ them out as JSON, Excel, HTML or PDF (the CLI, the API and the dashboard call th
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import orjson
 import pandas as pd
 import shapely
 
-from koppelkans.analysis.monitoring import KPIS, KpiReport, MonitoringInputs, Scope, kpi_named, kpis_from_register
+from koppelkans.analysis.monitoring import (
+    KPIS,
+    AuditHistory,
+    KpiReport,
+    MonitoringInputs,
+    Scope,
+    kpi_named,
+    kpis_from_register,
+)
 from koppelkans.brief.trend_svg import Series, bars_svg, histogram_svg
 from koppelkans.config import CRS, MAP_CRS
+from koppelkans.domain.audit import timestamp
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
 
@@ -72,6 +82,23 @@ def inputs_of(store: Repository, *, area: str | None = None) -> MonitoringInputs
         couplings=store.read_findings("couplings"),
         decisions=store.read_coupling_decisions(),
         plans=plans,
+        audit=audit_history(store),
+    )
+
+
+_HISTORY_KINDS = ("assets", "coupling_decisions", "coupling_workflow")
+
+
+def audit_history(store: Repository) -> AuditHistory:
+    """The audit entries the KPI history is rebuilt from, read in one query, their states parsed."""
+    entries = store.read_audit_frame(_HISTORY_KINDS)
+    for column in ("old", "new"):
+        entries[column] = pd.Series(
+            [orjson.loads(t) if isinstance(t, str) else None for t in entries[column]], dtype=object
+        )
+    workflows = pd.DataFrame(store.read_coupling_workflows(), columns=["coupling_id", "status", "members"])
+    return AuditHistory(
+        entries=entries, start=store.audit_start(), now=timestamp(datetime.now(UTC)), workflows=workflows
     )
 
 
@@ -146,6 +173,7 @@ def _write_xlsx(report: KpiReport, path: Path) -> None:
         "plans": pd.DataFrame(payload["plans"]).drop(columns=["horizon"], errors="ignore"),
         "ambitions": pd.DataFrame(payload["ambitions"]).drop(columns=["by_year"], errors="ignore"),
         "data_quality": pd.DataFrame([{"kpi": k, "value": v} for k, v in payload["data_quality"].items()]),
+        "history": pd.DataFrame(payload["history"]["years"]),
         "definitions": pd.DataFrame(payload["definitions"]),
     }
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -187,6 +215,20 @@ _WORDS = {
     "depth_known": ("diepte bekend", "depth known"),
     "stale_conditions": ("conditie ouder dan 5 jaar", "condition older than 5 years"),
     "source": ("Bron", "Source"),
+    "h_history": ("Verloop per jaareinde (uit het auditlog)", "At each year end (from the audit log)"),
+    "h_history_quality": ("Conditie bekend per jaareinde", "Condition known at each year end"),
+    "h_history_couplings": ("Koppelkansen vastgelegd per jaareinde", "Couplings on record at each year end"),
+    "h_history_plan": ("Besparing van het laatst bewaarde plan", "Savings of the latest kept plan"),
+    "history_known_from": ("Het auditlog begint op", "The audit log begins on"),
+    "history_unknown": (
+        "jaren daarvóór: niet bekend (?), het register heeft geen geschiedenis van vóór het auditlog",
+        "years before it: not known (?), the register has no history from before its audit log",
+    ),
+    "history_none": ("Het auditlog is leeg: geen geschiedenis bekend.", "The audit log is empty: no history known."),
+    "year": ("Jaar", "Year"),
+    "not_known": ("niet bekend", "not known"),
+    "other": ("overig", "other"),
+    "plan": ("Plan", "Plan"),
     "unit": ("Eenheid", "Unit"),
 }
 
@@ -210,7 +252,7 @@ def _fmt(value: Any, unit: str, language: str) -> str:
         text = f"{float(value):.2f}"
     else:
         text = f"{float(value):,.0f}"
-    return text.replace(".", ",") if language == "nl" and unit != "EUR" else text
+    return text.translate(str.maketrans(",.", ".,")) if language == "nl" else text  # 4.200; 0,98
 
 
 _TILES = (
@@ -288,6 +330,7 @@ def report_context(report: KpiReport, *, language: str = "nl") -> dict[str, Any]
             unit="works",
         ),
     }
+    charts |= _history_charts(report, language)
     scope = report.scope
     named = [p for p in (scope.area, scope.organisation) if p]
     quality = payload["data_quality"]
@@ -319,6 +362,8 @@ def report_context(report: KpiReport, *, language: str = "nl") -> dict[str, Any]
             for name in ("install_year_known", "material_known", "condition_known", "depth_known", "stale_conditions")
         ],
         "assets": quality.get("assets", 0),
+        "history": _history_rows(payload["history"]["years"], language),
+        "history_from": payload["history"]["known_from"],
         "definitions": [
             {
                 "label": k.label_nl if language == "nl" else k.label,
@@ -330,3 +375,70 @@ def report_context(report: KpiReport, *, language: str = "nl") -> dict[str, Any]
         ],
         "payload": payload,
     }
+
+
+def _history_charts(report: KpiReport, language: str) -> dict[str, str]:
+    """The trends at each year end: condition known, couplings on record, the latest plan's savings; a year the
+    audit log does not reach is labelled "?" and drawn empty (not known is not 0)."""
+    history = report.history
+    if history.empty:
+        return {}
+    years = [int(y) for y in history["year"]]
+    labels = [str(y) if known else f"{y}?" for y, known in zip(years, history["known"], strict=True)]
+
+    def values(column: str, scale: float = 1.0) -> list[float]:
+        return [0.0 if v is None or v != v else float(v) * scale for v in history[column]]
+
+    found, accepted, realised = values("couplings_found"), values("couplings_accepted"), values("couplings_realised")
+    return {
+        "history_quality": bars_svg(
+            years,
+            [
+                Series(
+                    name="condition_known",
+                    colour=_REALISED,
+                    values=[round(v, 1) for v in values("condition_known", 100)],
+                )
+            ],
+            title=_w("h_history_quality", language) + " (%)",
+            chart_id="chart-history-quality",
+            labels=labels,
+        ),
+        "history_couplings": bars_svg(
+            years,
+            [
+                Series(name="realised", colour=_REALISED, values=realised),
+                Series(
+                    name="accepted", colour="#4db6ac", values=[a - r for a, r in zip(accepted, realised, strict=True)]
+                ),
+                Series(name="other", colour=_PLANNED, values=[f - a for f, a in zip(found, accepted, strict=True)]),
+            ],
+            title=_w("h_history_couplings", language),
+            chart_id="chart-history-couplings",
+            labels=labels,
+        ),
+        "history_plan": bars_svg(
+            years,
+            [Series(name="plan_saving_eur", colour=_REALISED, values=[round(v) for v in values("plan_saving_eur")])],
+            title=_w("h_history_plan", language),
+            chart_id="chart-history-plan",
+        ),
+    }
+
+
+def _history_rows(rows: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
+    """The history table: each year end's figures as text, "not known" where the audit log does not reach."""
+    unknown = _w("not_known", language)
+    out = []
+    for row in rows:
+        shares = {
+            name: _fmt(row[name], "%", language) if row["known"] else unknown
+            for name in ("install_year_known", "material_known", "condition_known", "depth_known", "stale_conditions")
+        }
+        counts = {
+            name: str(row[name]) if row["known"] else unknown
+            for name in ("assets", "couplings_found", "couplings_accepted", "couplings_realised")
+        }
+        plan = _fmt(row["plan_saving_eur"], "EUR", language) if row["plan_saving_eur"] is not None else unknown
+        out.append({**row, **shares, **counts, "plan_saving": plan})
+    return out

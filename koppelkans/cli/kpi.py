@@ -45,6 +45,7 @@ def kpi(
         emit_json(report.as_dict())
         return
     _print(report_context(report, language=language), report.years)
+    _print_history(report_context(report, language=language)["history"])
 
 
 def _print(context: dict, years: object) -> None:
@@ -70,6 +71,25 @@ def _print(context: dict, years: object) -> None:
             f"{row['realised_saving_eur']:,.0f}",
         )
     console.print(table)
+
+
+def _print_history(rows: list[dict]) -> None:
+    """The KPIs at each year end, "not known" before the audit log began."""
+    table = Table(
+        "year end", "assets", "condition", "depth", "stale", "couplings", "realised", "plan €", title="history"
+    )
+    for row in rows:
+        table.add_row(
+            str(row["year"]),
+            row["assets"],
+            row["condition_known"],
+            row["depth_known"],
+            row["stale_conditions"],
+            row["couplings_found"],
+            row["couplings_realised"],
+            row["plan_saving"],
+        )
+    Console().print(table)
 
 
 def add_commands(app: typer.Typer) -> None:

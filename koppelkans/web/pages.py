@@ -189,7 +189,8 @@ def dashboard_page(
     query = urlencode(
         {k: v for k, v in {"from": scope.year_from, "to": scope.year_to, "area": area, "org": org}.items() if v}
     )
-    kpi = {key: context[key] for key in ("tiles", "charts", "streets", "ambitions", "plan_rows", "quality", "t")}
+    keys = ("tiles", "charts", "streets", "ambitions", "plan_rows", "quality", "history", "history_from", "t")
+    kpi = {key: context[key] for key in keys}
     kpi |= {"period": context["period"], "scope": context["scope"], "street_km": context["street_km"], "query": query}
     kpi |= {"from": scope.year_from, "to": scope.year_to, "area": area or "", "org": org or ""}
     return _render(request, store, settings, "dashboard", kpi=kpi)

@@ -205,6 +205,38 @@ KPIS: tuple[KPI, ...] = (
         source="assets",
         unit="%",
     ),
+    KPI(
+        code="history_data_quality",
+        label="Data quality at each year end",
+        label_nl="Datakwaliteit per jaareinde",
+        formula="data_quality of the assets as the register held them at the end of each year (this year: now), "
+        "each asset's state rebuilt from the audit log (its last change by then; the old state of its first change "
+        "after it; its stored state when the log never saw it change); stale against that year; not known (null) "
+        "for year ends before the log's first entry",
+        source="audit_log (assets), assets",
+        unit="%",
+    ),
+    KPI(
+        code="history_couplings",
+        label="Couplings on record at each year end",
+        label_nl="Koppelkansen vastgelegd per jaareinde",
+        formula="distinct couplings with a project decision or a coupling workflow at the end of each year, as the "
+        "audit log rebuilds them; accepted / realised: the status of the coupling's record changed last by then; "
+        "share_realised = realised / on record; not known (null) before the log's first entry (the engine's "
+        "findings are replaced whole and carry no date, so only couplings someone took up have a history)",
+        source="audit_log (coupling_decisions, coupling_workflow)",
+        unit="couplings",
+    ),
+    KPI(
+        code="history_plan_saving_eur",
+        label="Savings of the latest kept plan at each year end",
+        label_nl="Besparing van het laatst bewaarde plan per jaareinde",
+        formula="savings.eur (and openings and nuisance days avoided) of the plan with the latest created_at on or "
+        "before the end of each year, any scenario; null when none was kept by then (a plan kept again under its "
+        "scenario's name replaces the earlier one, so earlier versions are not known)",
+        source="plans",
+        unit="EUR",
+    ),
 )
 """The KPIs in the order the report lists them."""
 

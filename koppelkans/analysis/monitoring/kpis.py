@@ -18,6 +18,7 @@ import shapely
 
 from koppelkans.analysis.coupling.street import street_cost_eur
 from koppelkans.analysis.monitoring.definitions import KPIS, STALE_CONDITION_YEARS
+from koppelkans.analysis.monitoring.history import AuditHistory, history_per_year
 from koppelkans.config import figure
 from koppelkans.domain.vocabulary import EXECUTED_STATUSES, TRENCHLESS_WORK_KINDS, CouplingStatus, WorkStatus
 from koppelkans.errors import InputError
@@ -72,6 +73,8 @@ class MonitoringInputs:
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)
     plans: Sequence[Mapping[str, Any]] = ()
     """Kept plans: the payload of `koppelkans plan` plus `created_at`."""
+    audit: AuditHistory | None = None
+    """The audit log's entries the history of past year ends is rebuilt from (no history without it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +92,10 @@ class KpiReport:
     streets: pd.DataFrame
     segments: pd.DataFrame
     """Openings per segment in the period (segment_id, realised, planned): the heat map."""
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Per year end up to now: data quality, couplings on record and the latest plan's savings as they stood then."""
+    history_from: str | None = None
+    """The audit log's first entry: year ends before it are not known."""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as plain JSON values (what `kpi --json` and GET /api/kpi return)."""
@@ -112,6 +119,7 @@ class KpiReport:
             "plans": self.plans,
             "ambitions": self.ambitions,
             "streets": _records(self.streets),
+            "history": {"known_from": self.history_from, "years": _records(self.history)},
         }
 
 
@@ -147,6 +155,8 @@ def kpis_from_register(inputs: MonitoringInputs, scope: Scope) -> KpiReport:
         ambitions=_ambitions(inputs.plans),
         streets=_top_streets(in_period, segments),
         segments=_openings_per_segment(in_period),
+        history=_history(inputs, scope, segment_ids, organisations),
+        history_from=inputs.audit.start if inputs.audit is not None else None,
     )
 
 
@@ -548,10 +558,55 @@ def _data_quality(
     }
 
 
-def _plain(value: Any) -> float | int | None:
+def _history(
+    inputs: MonitoringInputs, scope: Scope, segment_ids: set[str], organisations: set[str] | None
+) -> pd.DataFrame:
+    """The scope's KPIs at each past year end, from the audit log (empty without one)."""
+    if inputs.audit is None:
+        return pd.DataFrame()
+    asset_ids = None
+    if scope.area is not None and inputs.asset_links is not None:
+        links = inputs.asset_links
+        asset_ids = set(links.loc[links["segment_id"].isin(segment_ids), "record_id"])
+    return history_per_year(
+        inputs.audit,
+        years=scope.years,
+        assets=inputs.assets,
+        decisions=inputs.decisions,
+        plans=inputs.plans,
+        asset_ids=asset_ids,
+        organisations=organisations,
+        couplings_in_scope=_couplings_in_scope(inputs, scope, segment_ids, organisations),
+    )
+
+
+def _couplings_in_scope(
+    inputs: MonitoringInputs, scope: Scope, segment_ids: set[str], organisations: set[str] | None
+) -> set[str] | None:
+    """The couplings of an area or organisation (by the same rule as the per-year KPIs; a workflow counts for
+    its member organisations too); None when the scope is the whole register."""
+    if scope.area is None and organisations is None:
+        return None
+    links = inputs.work_links
+    scoped_works = set(links.loc[links["segment_id"].isin(segment_ids), "record_id"])
+    owner = dict(zip(inputs.works["id"], inputs.works["organisation"], strict=True))
+    decisions = _latest_decisions(inputs.decisions)
+    couplings, decisions = _coupling_scope(inputs.couplings, decisions, scoped_works, segment_ids, organisations, owner)
+    ids = set(couplings["id"]) if len(couplings) else set()
+    ids |= set(decisions["coupling_id"]) if len(decisions) else set()
+    workflows = inputs.audit.workflows if inputs.audit is not None else pd.DataFrame()
+    if scope.area is None and organisations is not None and len(workflows):
+        mine = workflows["members"].map(lambda members: bool(set(members) & organisations))
+        ids |= set(workflows.loc[mine.to_numpy(dtype=bool), "coupling_id"])
+    return ids
+
+
+def _plain(value: Any) -> float | int | bool | None:
     """A NumPy scalar as a JSON number (None for NaN); floats rounded to 6 decimals."""
     if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
         return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
     if isinstance(value, np.integer | int) and not isinstance(value, bool):
         return int(value)
     return round(float(value), 6)

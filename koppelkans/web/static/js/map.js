@@ -195,6 +195,12 @@ export function createMap(container, { basemap = true } = {}) {
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  // A tile that fails (the base map offline or behind a firewall) is marked errored without a new frame: when
+  // it was the last one awaited, MapLibre would never render again, so "load" and "idle" would never fire.
+  map.on("error", (event) => {
+    if (event.tile) map.triggerRepaint();
+    else console.error(event.error);
+  });
   map.ready = new Promise((resolve) => map.once("load", () => resolve(map)));
   map.once("load", () => performance.mark("koppelkans:map-load"));
   map.once("idle", () => performance.mark("koppelkans:map-idle"));
