@@ -109,3 +109,11 @@ def test_a_geometry_collection_is_drawn_by_its_polygons() -> None:
     (feature,) = decoded(encode_layer("layer", [collection], {"id": ["c"]}, extent=EXTENT))
     assert feature["geometry"]["type"] == "Polygon"
     assert shape(feature["geometry"]).equals(shapely.box(0, 0, 10, 10))
+
+
+def test_points_repeated_after_snapping_are_written_once() -> None:
+    line = shapely.LineString([(0, 0), (0, 0), (5, 5), (5, 5), (9, 9)])
+    ring = shapely.Polygon([(0, 0), (10, 0), (10, 0), (10, 10), (0, 10), (0, 10), (0, 0)])
+    (drawn_line, drawn_ring) = decoded(encode_layer("layer", [line, ring], {"id": ["l", "r"]}, extent=EXTENT))
+    assert drawn_line["geometry"]["coordinates"] == [[0, 0], [5, 5], [9, 9]]
+    assert len(drawn_ring["geometry"]["coordinates"][0]) == 5  # four corners and the closing point

@@ -103,10 +103,11 @@ def _geometry_streams(geoms: np.ndarray, kinds: np.ndarray) -> tuple[Stream, np.
     xy, area = _wound(xy, point_path, starts, counts, closed, path_exterior)
     step = np.abs(np.diff(xy, axis=0)).sum(axis=1) * (point_path[1:] == point_path[:-1])
     travel = np.bincount(point_path[1:], weights=step, minlength=len(paths)) if len(xy) else np.zeros(len(paths))
-    # a ring's closing point is implied by ClosePath
+    # a ring's closing point is implied by ClosePath; a point repeating the one before adds nothing
     emit = ~(closed[point_path] & (np.arange(len(xy)) - starts[point_path] == counts[point_path] - 1))
+    emit[1:] &= ~((point_path[1:] == point_path[:-1]) & (xy[1:] == xy[:-1]).all(axis=1))
     xy, point_path = xy[emit], point_path[emit]
-    counts = counts - closed
+    counts = np.bincount(point_path, minlength=len(paths))
     # a ring must enclose some area and a line must go somewhere (a snapped sliver may not)
     valid = np.where(closed, (counts >= 3) & (area != 0), np.where(path_kind == _LINE, travel > 0, counts >= 1))
     valid &= valid[

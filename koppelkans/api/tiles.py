@@ -189,7 +189,7 @@ def _on_grid(geoms: np.ndarray, bounds: tuple[float, float, float, float]) -> np
     """Web Mercator → the tile's integer grid (y up; the encoder flips it), as ST_AsMVTGeom snaps."""
     minx, miny, maxx, maxy = bounds
     scale = np.array([EXTENT / (maxx - minx), EXTENT / (maxy - miny)])
-    snapped = shapely.remove_repeated_points(shapely.transform(geoms, lambda xy: np.round((xy - [minx, miny]) * scale)))
+    snapped = shapely.transform(geoms, lambda xy: np.round((xy - [minx, miny]) * scale))  # the encoder drops repeats
     dimension = shapely.get_dimensions(snapped)
     size = np.where(dimension == 1, shapely.length(snapped), shapely.area(snapped))
     collapsed = shapely.is_missing(snapped) | shapely.is_empty(snapped) | ((dimension > 0) & (size == 0))

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 import pandas as pd
 from sqlalchemy import Engine, delete, func, select, update
 
+from koppelkans.store.rows import rows_frame
 from koppelkans.store.schema import API_TOKENS, LOGIN_ATTEMPTS, SESSIONS, USERS
 
 __all__ = ["IdentityStore", "SqlIdentityStore"]
@@ -63,7 +64,7 @@ class SqlIdentityStore:
         names = [c.name for c in table.c if c.name != "fid"]
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        frame = pd.DataFrame.from_records(rows, columns=names)
+        frame = rows_frame(rows, names)
         return frame.astype(object).where(frame.notna(), None)
 
     def save_user(self, user: Mapping[str, Any]) -> None:

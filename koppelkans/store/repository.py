@@ -34,6 +34,7 @@ from koppelkans.domain.records import KINDS, kind_spec
 from koppelkans.domain.validation import Known
 from koppelkans.errors import StoreError
 from koppelkans.store.identity import IdentityStore, SqlIdentityStore
+from koppelkans.store.rows import rows_frame
 from koppelkans.store.schema import (
     AUDIT_LOG,
     COUPLING_DECISIONS,
@@ -352,7 +353,7 @@ class SqlRepository(SqlIdentityStore, ABC):
             for chunk in chunks(keys):
                 rows += conn.execute(query.where(key_column.in_(chunk))).all()
         names = [*spec.column_names, "attributes"] + ([GEOMETRY_COLUMN] if spec.spatial else [])
-        raw = pd.DataFrame.from_records(rows, columns=names)
+        raw = rows_frame(rows, names)
         return _canonical(kind, raw, self._decode(list(raw[GEOMETRY_COLUMN])) if spec.spatial else None)
 
     def _intersecting_fids(
@@ -450,7 +451,7 @@ class SqlRepository(SqlIdentityStore, ABC):
         table = TABLES[kind]
         with self.engine.connect() as conn:
             rows = conn.execute(select(*(table.c[c] for c in columns)).order_by(table.c.fid)).all()
-        return pd.DataFrame.from_records(rows, columns=list(columns))
+        return rows_frame(rows, list(columns))
 
     def links(self, kind: str | None = None) -> pd.DataFrame:
         """The segment links (kind, record_id, segment_id, overlap_m), of one kind or all."""
@@ -459,7 +460,7 @@ class SqlRepository(SqlIdentityStore, ABC):
             query = query.where(LINKS.c.kind == kind)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
+        return rows_frame(rows, list(LINK_COLUMNS))
 
     def read_findings(self, table: str) -> pd.DataFrame:
         """All rows of a findings table (due_years, couplings, conflicts); a GeoDataFrame when spatial."""
@@ -471,7 +472,7 @@ class SqlRepository(SqlIdentityStore, ABC):
             columns.append(self._geometry_select(table).label(GEOMETRY_COLUMN))
         with self.engine.connect() as conn:
             rows = conn.execute(select(*columns).order_by(sql_table.c.fid)).all()
-        raw = pd.DataFrame.from_records(rows, columns=[*names, *([GEOMETRY_COLUMN] if spatial else [])])
+        raw = rows_frame(rows, [*names, *([GEOMETRY_COLUMN] if spatial else [])])
         raw = raw.astype(object).where(raw.notna(), None)
         raw["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
         if not spatial:
@@ -490,7 +491,7 @@ class SqlRepository(SqlIdentityStore, ABC):
         columns = [c for c in PLANS.c if c.name not in ("fid", "payload")]
         with self.engine.connect() as conn:
             rows = conn.execute(select(*columns).order_by(PLANS.c.scenario)).all()
-        return pd.DataFrame.from_records(rows, columns=[c.name for c in columns])
+        return rows_frame(rows, [c.name for c in columns])
 
     def read_projects(self, *, ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Projects (K9) as stored, ordered by id; `attributes` parsed from JSON."""
@@ -524,7 +525,7 @@ class SqlRepository(SqlIdentityStore, ABC):
         with self.engine.connect() as conn:
             for chunk in chunks(sorted(set(asset_ids))):
                 rows += conn.execute(select(*(table.c[n] for n in names)).where(table.c.asset_id.in_(chunk))).all()
-        raw = pd.DataFrame.from_records(rows, columns=names)
+        raw = rows_frame(rows, names)
         raw = raw.astype(object).where(raw.notna(), None)
         raw["attributes"] = [json.loads(a) if a else {} for a in raw["attributes"]]
         return raw
@@ -537,7 +538,7 @@ class SqlRepository(SqlIdentityStore, ABC):
             for chunk in chunks(sorted(set(segment_ids))):
                 query = select(*columns).where(LINKS.c.kind == kind, LINKS.c.segment_id.in_(chunk))
                 rows += conn.execute(query.order_by(LINKS.c.fid)).all()
-        return pd.DataFrame.from_records(rows, columns=list(LINK_COLUMNS))
+        return rows_frame(rows, list(LINK_COLUMNS))
 
     def read_audit(
         self,
@@ -581,7 +582,7 @@ class SqlRepository(SqlIdentityStore, ABC):
         query = select(*(table.c[n] for n in names)).where(table.c.kind.in_(list(kinds))).order_by(table.c.fid)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return pd.DataFrame.from_records(rows, columns=names).rename(columns={"fid": "seq"})
+        return rows_frame(rows, names).rename(columns={"fid": "seq"})
 
     def audit_start(self) -> str | None:
         """The moment of the audit log's first entry (None when it is empty): the register's past is known from
@@ -640,7 +641,7 @@ class SqlRepository(SqlIdentityStore, ABC):
         """Rows of a non-spatial table as a frame of plain values (missing values None)."""
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        frame = pd.DataFrame.from_records(rows, columns=[c.name for c in _columns_of(table)])
+        frame = rows_frame(rows, [c.name for c in _columns_of(table)])
         return frame.astype(object).where(frame.notna(), None)
 
     # -- writing -------------------------------------------------------------------------------
