@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from koppelkans.config import CRS
-from koppelkans.domain.crs import transform_geometries
+from koppelkans.domain.crs import transform_box, transform_geometries
 from koppelkans.errors import InputError
 
 __all__ = [
@@ -95,10 +95,7 @@ def bbox_polygon(text: str, uri: str, *, field: str = "bbox") -> BaseGeometry:
         raise InputError(f"{field} must be minx,miny,maxx,maxy with min <= max, got {text!r}", field=field)
     if not is_rd(uri) and not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
         raise InputError(f"{field} {text!r} is not a lon/lat box; name its CRS with bbox-crs", field=field)
-    box = shapely.box(minx, miny, maxx, maxy)
-    if not is_rd(uri):
-        box = shapely.segmentize(box, max(maxx - minx, maxy - miny) / 16 or 1.0)
-    polygon = to_rd(np.array([box], dtype=object), uri)[0]
+    polygon = shapely.box(minx, miny, maxx, maxy) if is_rd(uri) else transform_box(numbers, _PROJ[uri], CRS)
     if not np.isfinite(shapely.bounds(polygon)).all():
         raise InputError(f"{field} {text!r} cannot be expressed in RD New", field=field)
     return polygon

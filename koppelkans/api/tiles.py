@@ -33,7 +33,7 @@ from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.api.mvt import encode_layer
 from koppelkans.api.query import Selection, read_selection
 from koppelkans.config import CRS
-from koppelkans.domain.crs import transform_geometries
+from koppelkans.domain.crs import transform_box, transform_geometries
 from koppelkans.errors import InputError
 from koppelkans.store import Repository
 from koppelkans.store.schema import table_named
@@ -209,8 +209,7 @@ def tile_features(
     bounds = tile_bounds(z, x, y)
     pad = (bounds[2] - bounds[0]) * BUFFER / EXTENT
     clip = (bounds[0] - pad, bounds[1] - pad, bounds[2] + pad, bounds[3] + pad)
-    box = shapely.segmentize(shapely.box(*clip), (bounds[2] - bounds[0]) / 16)
-    clip_rd = transform_geometries(np.array([box], dtype=object), MERCATOR, CRS)[0]
+    clip_rd = transform_box(clip, MERCATOR, CRS)
     records = _records_in(store, layer, clip_rd)
     if records.empty:
         return np.array([], dtype=object), {key: [] for key in LAYERS[layer]}

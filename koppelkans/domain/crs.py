@@ -17,7 +17,7 @@ from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
-__all__ = ["transform_bounds", "transform_geometries", "transformer"]
+__all__ = ["transform_bounds", "transform_box", "transform_geometries", "transformer"]
 
 
 @cache
@@ -35,14 +35,26 @@ def transform_geometries(geoms: Any, source: str | ProjCRS, target: str | ProjCR
     return shapely.transform(geoms, lambda xy: np.column_stack(step.transform(xy[:, 0], xy[:, 1])))
 
 
+def transform_box(
+    bounds: tuple[float, float, float, float],
+    source: str | ProjCRS,
+    target: str | ProjCRS,
+    *,
+    points_per_edge: int = 16,
+) -> shapely.Polygon:
+    """A `source` box as a polygon in `target`: its edges densified first, so that it keeps its shape
+    where the transformation bends straight lines."""
+    minx, miny, maxx, maxy = bounds
+    step = max(maxx - minx, maxy - miny) / points_per_edge or 1.0
+    return transform_geometries(shapely.segmentize(shapely.box(minx, miny, maxx, maxy), step), source, target)
+
+
 def transform_bounds(
     bounds: tuple[float, float, float, float], source: str | ProjCRS, target: str | ProjCRS
 ) -> tuple[float, float, float, float]:
-    """The box in `target` that holds a `source` box: its edges, densified to 100 points each, moved.
+    """The box in `target` that holds a `source` box (its edges densified to 100 points each).
 
     (pyproj's own `transform_bounds` needs the CRS objects a pipeline transformer does not carry.)
     """
-    minx, miny, maxx, maxy = bounds
-    outline = shapely.segmentize(shapely.box(minx, miny, maxx, maxy), max(maxx - minx, maxy - miny) / 100 or 1.0)
-    west, south, east, north = shapely.bounds(transform_geometries(outline, source, target))
+    west, south, east, north = shapely.bounds(transform_box(bounds, source, target, points_per_edge=100))
     return float(west), float(south), float(east), float(north)

@@ -33,11 +33,7 @@ class GeoPackageRepository(SqlRepository):
 
     def _spatial_clause(self, table_name: str, geometry: shapely.Geometry) -> tuple[Any, bool]:
         """Candidates from the GeoPackage RTree index by bounding box; the exact test follows in Python."""
-        minx, miny, maxx, maxy = shapely.bounds(geometry)
-        candidates = text(
-            f'SELECT id FROM "rtree_{table_name}_{GEOMETRY_COLUMN}" '
-            "WHERE minx <= :maxx AND maxx >= :minx AND miny <= :maxy AND maxy >= :miny"
-        ).bindparams(minx=float(minx), miny=float(miny), maxx=float(maxx), maxy=float(maxy))
+        candidates = text(f"SELECT id FROM {_rtree(table_name)} WHERE {_MEETS}").bindparams(**_box(geometry))
         return table_named(table_name).c.fid.in_(candidates.columns(id=Integer)), True
 
     def _intersecting_fids(
@@ -58,14 +54,12 @@ class GeoPackageRepository(SqlRepository):
         if inner is None:
             return super()._intersecting_fids(kind, intersects, where=where, years=years, ids=ids)
         table = table_named(kind)
-        minx, miny, maxx, maxy = (float(v) for v in shapely.bounds(intersects))
-        box = {"minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy}
+        box = _box(intersects)
         inner_box = dict(zip(("inner_minx", "inner_miny", "inner_maxx", "inner_maxy"), inner, strict=True))
-        rtree = f'"rtree_{kind}_{GEOMETRY_COLUMN}"'
+        rtree = _rtree(kind)
         inside = "minx >= :inner_minx AND maxx <= :inner_maxx AND miny >= :inner_miny AND maxy <= :inner_maxy"
-        meets = "minx <= :maxx AND maxx >= :minx AND miny <= :maxy AND maxy >= :miny"
         conditions = conditions_for(kind, where=where, years=years)
-        edge_ids = text(f"SELECT id FROM {rtree} WHERE {meets} AND NOT ({inside})").bindparams(**box, **inner_box)
+        edge_ids = text(f"SELECT id FROM {rtree} WHERE {_MEETS} AND NOT ({inside})").bindparams(**box, **inner_box)
         edge = select(table.c.fid, table.c[GEOMETRY_COLUMN]).where(
             table.c.fid.in_(edge_ids.columns(id=Integer)), *conditions
         )
@@ -111,6 +105,19 @@ class GeoPackageRepository(SqlRepository):
         if row is None or row[0] is None:
             return None
         return tuple(float(v) for v in row)  # type: ignore[return-value]
+
+
+_MEETS = "minx <= :maxx AND maxx >= :minx AND miny <= :maxy AND maxy >= :miny"
+"""An RTree row's box meets the window's bounding box (bound by `_box`)."""
+
+
+def _rtree(table_name: str) -> str:
+    return f'"rtree_{table_name}_{GEOMETRY_COLUMN}"'
+
+
+def _box(geometry: shapely.Geometry) -> dict[str, float]:
+    """The bounding box of a window as the parameters of `_MEETS`."""
+    return dict(zip(("minx", "miny", "maxx", "maxy"), (float(v) for v in shapely.bounds(geometry)), strict=True))
 
 
 def _inner_box(geometry: shapely.Geometry) -> tuple[float, float, float, float] | None:

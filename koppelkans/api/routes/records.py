@@ -95,37 +95,36 @@ def add_record_routes(router: APIRouter, kind: str, *, singular: str) -> None:
         response.headers["Location"] = f"{router.prefix}/{quote(str(record[kind_spec(kind).key]), safe=':')}"
         return record
 
-    def replace(
-        record_id: RecordId,
-        body: BaseModel,
-        store: StoreDep,
-        settings: SettingsDep,
-        lock: WriteLockDep,
-        crs: CrsDep,
-        response: Response,
-        principal: PrincipalDep,
-        if_match: IfMatch = None,
-    ) -> dict[str, Any]:
-        frame = replace_record(
-            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
-        )
-        return respond(frame, response, crs)
+    def change(records: Callable[..., Any]) -> Callable[..., dict[str, Any]]:
+        """A PUT or PATCH endpoint: the body goes to `records` (replace or patch) under the If-Match check."""
 
-    def patch(
-        record_id: RecordId,
-        body: BaseModel,
-        store: StoreDep,
-        settings: SettingsDep,
-        lock: WriteLockDep,
-        crs: CrsDep,
-        response: Response,
-        principal: PrincipalDep,
-        if_match: IfMatch = None,
-    ) -> dict[str, Any]:
-        frame = patch_record(
-            store, kind, record_id, body, if_match=if_match, crs=crs, settings=settings, lock=lock, principal=principal
-        )
-        return respond(frame, response, crs)
+        def endpoint(
+            record_id: RecordId,
+            body: BaseModel,
+            store: StoreDep,
+            settings: SettingsDep,
+            lock: WriteLockDep,
+            crs: CrsDep,
+            response: Response,
+            principal: PrincipalDep,
+            if_match: IfMatch = None,
+        ) -> dict[str, Any]:
+            frame = records(
+                store,
+                kind,
+                record_id,
+                body,
+                if_match=if_match,
+                crs=crs,
+                settings=settings,
+                lock=lock,
+                principal=principal,
+            )
+            return respond(frame, response, crs)
+
+        return endpoint
+
+    replace, patch = change(replace_record), change(patch_record)
 
     def delete(
         record_id: RecordId, store: StoreDep, lock: WriteLockDep, principal: PrincipalDep, if_match: IfMatch = None
