@@ -68,8 +68,9 @@ class GeoPackageRepository(SqlRepository):
                 inside_ids = text(f"SELECT id FROM {rtree} WHERE {inside}").bindparams(**inner_box)
                 query = select(table.c.fid).where(table.c.fid.in_(inside_ids.columns(id=Integer)), *conditions)
                 certain = conn.execute(query).scalars().all()
-            else:
-                certain = conn.exec_driver_sql(f"SELECT id FROM {rtree} WHERE {inside}", inner_box).scalars().all()
+            else:  # thousands of ids in a dense window: straight from sqlite3, without SQLAlchemy's row processing
+                cursor = conn.connection.driver_connection.execute(f"SELECT id FROM {rtree} WHERE {inside}", inner_box)
+                certain = [fid for (fid,) in cursor.fetchall()]
             crossing = conn.execute(edge).all()
         hits = np.asarray(certain, dtype=np.int64)
         if crossing:
