@@ -75,6 +75,15 @@ def _first_year(store: Repository, this_year: int) -> int:
     return int(min(max(first or this_year, this_year), this_year + HORIZON_YEARS))
 
 
+def _areas_of(store: Repository) -> list[dict[str, Any]]:
+    """The areas for the pages' area filters and names: code, name, level and parent."""
+    areas = store.read("areas")
+    return [
+        {"code": c, "name": n, "level": lv, "parent": p if isinstance(p, str) else None}
+        for c, n, lv, p in zip(areas["code"], areas["name"], areas["level"], areas["parent_code"])
+    ]
+
+
 def _user_of(principal: Principal) -> dict[str, Any]:
     """Who looks at the page and what it may start, so the scripts offer only that (the API checks again).
     `public`: an anonymous visitor of the public works view (`Settings.public_works`)."""
@@ -93,7 +102,6 @@ def _page_config(
     """What a page's script needs, embedded in the page as JSON: words, labels, colours, lists, extent, years.
     The public works view gets no areas and no forecast: it shows the works only."""
     organisations = store.read("organisations")
-    areas = store.read("areas").iloc[:0] if principal.anonymous else store.read("areas")
     this_year = date.today().year
     return {
         "page": page,
@@ -107,10 +115,7 @@ def _page_config(
             "due": [list(step) for step in DUE_COLOURS],
         },
         "organisations": [{"code": c, "name": n} for c, n in zip(organisations["code"], organisations["name"])],
-        "areas": [
-            {"code": c, "name": n, "level": lv, "parent": p if isinstance(p, str) else None}
-            for c, n, lv, p in zip(areas["code"], areas["name"], areas["level"], areas["parent_code"])
-        ],
+        "areas": [] if principal.anonymous else _areas_of(store),
         "extent": _extent(store),
         "years": [this_year, this_year + HORIZON_YEARS],
         "year": _first_year(store, this_year),

@@ -80,7 +80,7 @@ function workflowBadge(item) {
 function responsesOf(workflow) {
   if (!workflow) return null;
   const answers = workflow.members.map((org) => el("li", { "data-org": org }, `${organisationName(org)}: ${answerText(workflow.responses[org])}`));
-  return [el("ul", { class: "workflow-responses" }, answers), deadlineLine(workflow)];
+  return [el("ul", { class: "workflow-responses" }, answers), deadlineLine(workflow, { compact: true })];
 }
 
 function row(item) {

@@ -17,19 +17,18 @@ export function answerText(response) {
   return `${t(`answer_${response.answer}`)}${response.reason ? ` (${response.reason})` : ""}`;
 }
 
-/** The current step's deadline: "Reageren uiterlijk 22 december 2026 · nog 15 dagen" (or how late it is). */
-export function deadlineLine(workflow) {
+/** The current step's deadline: "Reageren uiterlijk 22 december 2026 · nog 15 dagen" (or how late it is);
+ * `compact` (the list) shows the days alone, the rest as its tooltip. */
+export function deadlineLine(workflow, { compact = false } = {}) {
   if (!workflow?.deadline) return null;
   const step = workflow.status === "accepted" ? "deadline_realise" : "deadline_respond";
   const days = workflow.days_left;
   let left;
   if (workflow.overdue) left = days < -1 ? t("days_overdue", { n: -days }) : days === -1 ? t("day_overdue") : t("overdue");
   else left = days === 0 ? t("due_today") : days === 1 ? t("day_left") : t("days_left", { n: days });
-  return el(
-    "p",
-    { class: `workflow-deadline${workflow.overdue ? " overdue" : ""}`, "data-days-left": days },
-    `${t(step, { date: formatDate(workflow.deadline) })} · ${left}`,
-  );
+  const full = `${t(step, { date: formatDate(workflow.deadline) })} · ${left}`;
+  const attributes = { class: `workflow-deadline${workflow.overdue ? " overdue" : ""}`, "data-days-left": days };
+  return compact ? el("p", { ...attributes, title: full }, left) : el("p", attributes, full);
 }
 
 /** Show coupling `id` in the panel's `body`; `onChange(data)` hears of every step taken (to update the list). */
