@@ -230,6 +230,27 @@ def test_the_coordinator_escalates_answers_splits_the_cost_and_realises(
 
 
 @pytest.mark.backends("geopackage")
+def test_a_step_refused_since_the_panel_opened_shows_the_servers_message(
+    web: WebApp, coupling: Coupling, browser: Browser
+) -> None:
+    first, second = coupling.members
+    propose_coupling(web.store, coupling.id, actor=COORDINATOR)
+    with signed_in(browser, web, coupling.editors[second]) as page:
+        open_coupling(page, web, coupling.id)
+        panel = page.locator("#workflow-body")
+        expect(panel.locator("#respond-form")).to_have_count(1)
+        decline = {"organisation": first, "answer": "decline", "reason": "geen budget"}
+        assert web.client.post(f"/api/couplings/{coupling.id}/workflow/responses", json=decline).status_code == 200
+        refused = web.client.post(
+            f"/api/couplings/{coupling.id}/workflow/responses", json={"organisation": second, "answer": "accept"}
+        ).json()["error"]
+        panel.get_by_role("button", name="Antwoord versturen").click()
+        expect(panel.locator("#workflow-message [role=alert]")).to_have_text(f"Niet opgeslagen: {refused['message']}")
+    declined = workflow_in(web.store, coupling.id)
+    assert declined is not None and declined.status.value == "declined" and list(declined.responses) == [first]
+
+
+@pytest.mark.backends("geopackage")
 def test_a_viewer_is_offered_no_step_and_the_server_refuses_them(
     web: WebApp, coupling: Coupling, browser: Browser
 ) -> None:
