@@ -10,14 +10,18 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from koppelkans.access import Action, Principal, may
 from koppelkans.config import Settings
 from koppelkans.domain.audit import timestamp
 from koppelkans.domain.records import KINDS
 from koppelkans.domain.workflow import (
     CouplingWorkflow,
     Deadlines,
+    Step,
+    days_left,
     escalate,
     is_overdue,
+    open_steps,
     propose,
     realise,
     respond,
@@ -28,12 +32,14 @@ from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
     "coupling_members",
+    "deadline_of",
     "escalate_overdue",
     "parse_shares",
     "propose_coupling",
     "realise_coupling",
     "respond_to_coupling",
     "split_coupling_costs",
+    "steps_for",
     "workflow_as_json",
     "workflow_of",
 ]
@@ -225,3 +231,28 @@ def workflow_as_json(store: Repository, workflow: CouplingWorkflow, *, now: date
         "overdue": is_overdue(workflow, _now(now)),
         "events": store.read_coupling_events(coupling_id=workflow.coupling_id),
     }
+
+
+def steps_for(
+    principal: Principal, workflow: CouplingWorkflow | None, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """What `principal` may do on a coupling now (the web app offers only these; every step checks again):
+    propose it, answer for which member organisations, record the cost split, realise it, escalate it."""
+    run = may(principal, Action.RUN, "couplings")
+    if workflow is None:
+        return {"propose": run, "respond": [], "cost_split": False, "realise": False, "escalate": False}
+    steps = open_steps(workflow)
+    respond_for = [m for m in workflow.members if may(principal, Action.CREATE, "coupling_responses", m)]
+    return {
+        "propose": False,
+        "respond": respond_for if Step.RESPOND in steps else [],
+        "cost_split": run and Step.COST_SPLIT in steps,
+        "realise": run and Step.REALISE in steps,
+        "escalate": run and escalate(workflow, _now(now)) is not None,
+    }
+
+
+def deadline_of(workflow: CouplingWorkflow, *, now: datetime | None = None) -> dict[str, Any]:
+    """The current step's deadline for a page: when, how many days are left (negative: late), overdue or not."""
+    now = _now(now)
+    return {"deadline": workflow.deadline, "days_left": days_left(workflow, now), "overdue": is_overdue(workflow, now)}

@@ -276,7 +276,7 @@ def test_couplings_list_shows_the_workflow_status_and_responses(web: WebApp, pag
     page.goto(f"{web.url}/couplings")
     row = page.locator(f"#findings-body tr[data-id='{coupling['id']}']")
     expect(row.locator(".workflow-status")).to_have_text("in behandeling")
-    expect(row.locator(f".workflow-responses li[data-org='{first}']")).to_contain_text("accept")
+    expect(row.locator(f".workflow-responses li[data-org='{first}']")).to_contain_text("akkoord")
     expect(row.locator(f".workflow-responses li[data-org='{second}']")).to_contain_text("–")
 
 

@@ -10,11 +10,23 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
+from koppelkans.access import Principal, Role
 from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.cli.main import app
 from koppelkans.couplings import find_couplings
 from koppelkans.domain.vocabulary import CouplingStatus
-from koppelkans.domain.workflow import Deadlines, escalate, is_overdue, propose, realise, respond, split_costs
+from koppelkans.domain.workflow import (
+    Deadlines,
+    Step,
+    days_left,
+    escalate,
+    is_overdue,
+    open_steps,
+    propose,
+    realise,
+    respond,
+    split_costs,
+)
 from koppelkans.errors import InputError, WorkflowRefused
 from koppelkans.store import SqlRepository, open_store
 from koppelkans.workflow import (
@@ -23,6 +35,7 @@ from koppelkans.workflow import (
     realise_coupling,
     respond_to_coupling,
     split_coupling_costs,
+    steps_for,
 )
 
 from .api_server import ADMIN
@@ -127,6 +140,48 @@ def test_only_an_accepted_coupling_with_a_cost_split_is_realised() -> None:
     assert no_split.value.field == "cost_split"
     done = realise(split_costs(accepted, {"RIO": 50, "WEG": 50}), now=_day(20))
     assert done.status is CouplingStatus.REALISED and done.deadline is None and not is_overdue(done, _day(400))
+
+
+def test_each_status_opens_the_steps_its_transitions_allow() -> None:
+    proposed = _proposed()
+    under_review = respond(proposed, "RIO", "accept", reason=None, now=_day(1), by="ann", deadlines=GIPOD)
+    accepted = respond(under_review, "WEG", "accept", reason=None, now=_day(2), by="bob", deadlines=GIPOD)
+    declined = respond(proposed, "WEG", "decline", reason="no", now=_day(1), by="bob", deadlines=GIPOD)
+    realised = realise(split_costs(accepted, {"RIO": 50, "WEG": 50}), now=_day(3))
+    assert open_steps(proposed) == open_steps(under_review) == {Step.RESPOND, Step.COST_SPLIT}
+    assert open_steps(accepted) == {Step.COST_SPLIT, Step.REALISE}
+    assert open_steps(declined) == open_steps(realised) == frozenset()
+
+
+def test_days_left_counts_calendar_days_to_the_deadline_and_below_zero_after_it() -> None:
+    workflow = _proposed()  # deadline 2026-03-17 09:00 UTC
+    assert days_left(workflow, T0) == 15
+    assert days_left(workflow, _day(15) + timedelta(hours=10)) == 0 and is_overdue(workflow, _day(15.5))
+    assert days_left(workflow, _day(20)) == -5
+    declined = respond(workflow, "WEG", "decline", reason="no", now=_day(1), by="bob", deadlines=GIPOD)
+    assert days_left(declined, _day(2)) is None
+
+
+def _user(role: Role, organisation: str | None = "RIO", scope: str = "write") -> Principal:
+    return Principal(email=f"{role.value}@x", organisation=organisation, role=role, scope=scope)
+
+
+def test_steps_for_offers_each_role_only_what_it_may_do_now() -> None:
+    coordinator, editor, viewer = _user(Role.COORDINATOR, "GM0153"), _user(Role.EDITOR), _user(Role.VIEWER)
+    nothing = {"propose": False, "respond": [], "cost_split": False, "realise": False, "escalate": False}
+    assert steps_for(coordinator, None) == nothing | {"propose": True}
+    assert steps_for(editor, None) == steps_for(viewer, None) == nothing
+    proposed = _proposed()
+    assert steps_for(coordinator, proposed, now=_day(1)) == nothing | {"respond": ["RIO", "WEG"], "cost_split": True}
+    assert steps_for(editor, proposed, now=_day(1)) == nothing | {"respond": ["RIO"]}
+    assert steps_for(_user(Role.EDITOR, scope="read"), proposed, now=_day(1)) == nothing
+    assert steps_for(viewer, proposed, now=_day(20)) == nothing
+    assert steps_for(coordinator, proposed, now=_day(20))["escalate"]
+    accepted = proposed
+    for org in ("RIO", "WEG"):
+        accepted = respond(accepted, org, "accept", reason=None, now=_day(1), by=org, deadlines=GIPOD)
+    assert steps_for(coordinator, accepted, now=_day(2)) == nothing | {"cost_split": True, "realise": True}
+    assert steps_for(editor, accepted, now=_day(2)) == nothing
 
 
 # -- through the store ------------------------------------------------------------------------------

@@ -5,7 +5,8 @@
   session's CSRF token in `X-CSRF-Token` (the web pages' scripts send it), else 403.
 - nothing: anonymous. Anonymous requests to /api, /ogc, /tiles and the pages' JSON get 401 in the
   error shape, web pages redirect to /login; open are /openapi.json, /docs, /login and /static.
-  With `Settings.public_works`, anonymous visitors may read works (not assets, not other layers).
+  With `Settings.public_works`, anonymous visitors may read works (not assets, not other layers) and see
+  them on the map page.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 OPEN_PATHS = re.compile(r"^/(openapi\.json|docs(/.*)?|redoc|login|logout|static/.*|favicon\.ico)$")
 """What anyone may fetch: the API's description, the login page and the static files."""
 PUBLIC_WORKS_PATHS = re.compile(
-    r"^/(api/works(/[^/]+)?|ogc|ogc/api|ogc/conformance|ogc/collections(/works(/items(/[^/]+)?)?)?|tiles/works/.*)$"
+    r"^/(|api/works(/[^/]+)?|ogc|ogc/api|ogc/conformance|ogc/collections(/works(/items(/[^/]+)?)?)?|tiles/works/.*)$"
 )
-"""What anonymous visitors may read when `Settings.public_works` is on."""
+"""What anonymous visitors may read when `Settings.public_works` is on: the map page (`/`, works only) and
+the works in the API, the OGC API and the tiles."""
 DATA_PREFIXES = ("/api", "/ogc", "/tiles", "/web/api")
 
 

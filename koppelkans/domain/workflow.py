@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from koppelkans.domain.audit import timestamp
@@ -25,8 +25,11 @@ __all__ = [
     "CouplingWorkflow",
     "Deadlines",
     "MemberResponse",
+    "Step",
+    "days_left",
     "escalate",
     "is_overdue",
+    "open_steps",
     "propose",
     "realise",
     "respond",
@@ -40,6 +43,25 @@ _SHARE_TOLERANCE = 0.01
 class Answer(Vocabulary):
     ACCEPT = "accept"
     DECLINE = "decline"
+
+
+class Step(Vocabulary):
+    """A step taken on a proposed coupling (proposing it opens the workflow; escalating depends on the clock)."""
+
+    RESPOND = "respond"
+    COST_SPLIT = "cost_split"
+    REALISE = "realise"
+
+
+_OPEN_STEPS: dict[CouplingStatus, frozenset[Step]] = {
+    CouplingStatus.PROPOSED: frozenset({Step.RESPOND, Step.COST_SPLIT}),
+    CouplingStatus.UNDER_REVIEW: frozenset({Step.RESPOND, Step.COST_SPLIT}),
+    CouplingStatus.ACCEPTED: frozenset({Step.COST_SPLIT, Step.REALISE}),
+    CouplingStatus.DECLINED: frozenset(),
+    CouplingStatus.REALISED: frozenset(),
+}
+"""The steps each status allows: members respond while it is proposed or under review, the cost split
+may change until it is declined or realised, and only an accepted coupling is realised."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +146,11 @@ class CouplingWorkflow:
         )
 
 
+def open_steps(workflow: CouplingWorkflow) -> frozenset[Step]:
+    """The steps the workflow's status allows now (each step checks it; the web app offers only these)."""
+    return _OPEN_STEPS[workflow.status]
+
+
 def _after(now: datetime, days: int) -> str:
     return timestamp(now + timedelta(days=days))
 
@@ -167,7 +194,7 @@ def respond(
         raise InputError(
             f"unknown answer {answer!r}; expected one of {', '.join(Answer.codes())}", record=record, field="answer"
         ) from None
-    if workflow.status not in (CouplingStatus.PROPOSED, CouplingStatus.UNDER_REVIEW):
+    if Step.RESPOND not in open_steps(workflow):
         raise WorkflowRefused(
             f"coupling {record} is {workflow.status.value}; members respond while it is proposed or under review",
             record=record,
@@ -197,7 +224,7 @@ def respond(
 def split_costs(workflow: CouplingWorkflow, shares: Mapping[str, float]) -> CouplingWorkflow:
     """Record the agreed cost split: a share in % per member organisation, summing to 100 %."""
     record = workflow.coupling_id
-    if workflow.status in (CouplingStatus.DECLINED, CouplingStatus.REALISED):
+    if Step.COST_SPLIT not in open_steps(workflow):
         raise WorkflowRefused(
             f"coupling {record} is {workflow.status.value}; its cost split can no longer change",
             record=record,
@@ -227,7 +254,7 @@ def split_costs(workflow: CouplingWorkflow, shares: Mapping[str, float]) -> Coup
 def realise(workflow: CouplingWorkflow, *, now: datetime) -> CouplingWorkflow:
     """Mark an accepted coupling as realised (its works carried out together); needs the agreed cost split."""
     record = workflow.coupling_id
-    if workflow.status is not CouplingStatus.ACCEPTED:
+    if Step.REALISE not in open_steps(workflow):
         raise WorkflowRefused(
             f"coupling {record} is {workflow.status.value}; only an accepted coupling can be realised",
             record=record,
@@ -243,6 +270,14 @@ def realise(workflow: CouplingWorkflow, *, now: datetime) -> CouplingWorkflow:
 def is_overdue(workflow: CouplingWorkflow, now: datetime) -> bool:
     """Whether the current step's deadline has passed (declined and realised couplings have none)."""
     return workflow.deadline is not None and timestamp(now) > workflow.deadline
+
+
+def days_left(workflow: CouplingWorkflow, now: datetime) -> int | None:
+    """Calendar days (UTC) from `now` to the current step's deadline: 0 on its day, negative after it; None
+    when the coupling has no deadline (declined, realised)."""
+    if workflow.deadline is None:
+        return None
+    return (datetime.fromisoformat(workflow.deadline).date() - now.astimezone(UTC).date()).days
 
 
 def escalate(workflow: CouplingWorkflow, now: datetime) -> CouplingWorkflow | None:

@@ -17,13 +17,22 @@ from fastapi.responses import JSONResponse
 
 from koppelkans.access import ANONYMOUS, hidden_assets
 from koppelkans.access.confidentiality import involves_hidden
-from koppelkans.api.deps import SettingsDep, StoreDep, VisibleStoreDep, WriteLockDep
+from koppelkans.api.deps import PrincipalDep, SettingsDep, StoreDep, VisibleStoreDep, WriteLockDep
 from koppelkans.config import Settings
+from koppelkans.domain.workflow import CouplingWorkflow
 from koppelkans.store import Repository
-from koppelkans.web.findings import FindingQuery, WebFindings, finding_feature, findings_page, web_findings
+from koppelkans.web.findings import (
+    FindingQuery,
+    WebFindings,
+    coupling_item,
+    finding_feature,
+    findings_page,
+    web_findings,
+)
 from koppelkans.web.i18n import language_of, vocabulary_labels
 from koppelkans.web.timeline import timeline_of
 from koppelkans.web.works_table import WorksQuery, works_page
+from koppelkans.workflow import deadline_of, steps_for, workflow_as_json
 
 __all__ = ["router"]
 
@@ -71,18 +80,24 @@ def _findings_response(
     findings = _visible(request, store, web_findings(store, lock=lock, cache=_cache(request)))
     page = findings_page(findings, which, query, language=language, labels=vocabulary_labels(language))
     if which == "couplings":
-        workflows = {w["coupling_id"]: w for w in store.read_coupling_workflows(ids=[i["id"] for i in page["items"]])}
+        principal = getattr(request.state, "principal", ANONYMOUS)
+        rows = store.read_coupling_workflows(ids=[i["id"] for i in page["items"]])
+        workflows = {row["coupling_id"]: CouplingWorkflow.from_row(row) for row in rows}
         for item in page["items"]:
-            item["workflow"] = _workflow_summary(workflows.get(item["id"]))
+            workflow = workflows.get(item["id"])
+            item["workflow"] = _workflow_summary(workflow)
+            item["actions"] = steps_for(principal, workflow)
     return JSONResponse(page)
 
 
-def _workflow_summary(workflow: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What the couplings list shows of a coupling's workflow: status, escalation and each member's answer."""
+def _workflow_summary(workflow: CouplingWorkflow | None) -> dict[str, Any] | None:
+    """What the couplings list shows of a coupling's workflow: status, the step's deadline, escalation and
+    each member's answer."""
     if workflow is None:
         return None
-    keys = ("status", "deadline", "escalated", "responses", "members", "cost_split")
-    return {key: workflow[key] for key in keys}
+    row = workflow.as_row()
+    keys = ("status", "escalated", "responses", "members", "cost_split")
+    return {key: row[key] for key in keys} | deadline_of(workflow)
 
 
 @router.get("/couplings", name="web_list_couplings")
@@ -140,6 +155,26 @@ def list_conflicts(
         limit=limit,
     )
     return _findings_response("conflicts", request, store, settings, lock, query)
+
+
+@router.get("/couplings/{coupling_id}/workflow", name="web_coupling_workflow")
+def coupling_workflow(
+    coupling_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    lock: WriteLockDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    """One coupling for the workflow panel: the finding, its workflow with events and the step's deadline (null
+    before it is proposed), and what the user may do on it now."""
+    language = language_of(request, settings.language)
+    findings = _visible(request, store, web_findings(store, lock=lock, cache=_cache(request)))
+    item = coupling_item(findings, coupling_id, language=language, labels=vocabulary_labels(language))
+    rows = store.read_coupling_workflows(ids=[coupling_id])
+    workflow = CouplingWorkflow.from_row(rows[0]) if rows else None
+    shown = None if workflow is None else workflow_as_json(store, workflow) | deadline_of(workflow)
+    return JSONResponse({"coupling": item, "workflow": shown, "actions": steps_for(principal, workflow)})
 
 
 @router.get("/findings/{finding_id}", name="web_finding")

@@ -30,6 +30,7 @@ __all__ = [
     "HORIZON_YEARS",
     "FindingQuery",
     "WebFindings",
+    "coupling_item",
     "finding_feature",
     "findings_page",
     "web_findings",
@@ -268,6 +269,17 @@ def _item(row: dict[str, Any], which: str, *, language: str, kind_labels: dict[s
     else:
         item["years"] = row["years"]
     return item
+
+
+def coupling_item(
+    findings: WebFindings, coupling_id: str, *, language: str, labels: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """One coupling as the list shows it (for the workflow panel opened on its own); NotFound when absent."""
+    match = findings.couplings[findings.couplings["id"] == coupling_id]
+    if match.empty:
+        raise NotFound(f"no coupling {coupling_id!r}; the findings may have been recomputed", record=coupling_id)
+    row = match.iloc[0].to_dict()
+    return _item(row, "couplings", language=language, kind_labels=labels["coupling_kind"])
 
 
 def finding_feature(findings: WebFindings, finding_id: str, *, language: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
+from koppelkans.access import ANONYMOUS, Action, Principal, may
 from koppelkans.api.deps import SettingsDep, StoreDep
 from koppelkans.config import CRS, MAP_CRS, Settings
 from koppelkans.domain.crs import transformer
@@ -74,10 +75,33 @@ def _first_year(store: Repository, this_year: int) -> int:
     return int(min(max(first or this_year, this_year), this_year + HORIZON_YEARS))
 
 
-def _page_config(store: Repository, settings: Settings, language: Language, page: str) -> dict[str, Any]:
-    """What a page's script needs, embedded in the page as JSON: words, labels, colours, lists, extent, years."""
-    organisations = store.read("organisations")
+def _areas_of(store: Repository) -> list[dict[str, Any]]:
+    """The areas for the pages' area filters and names: code, name, level and parent."""
     areas = store.read("areas")
+    return [
+        {"code": c, "name": n, "level": lv, "parent": p if isinstance(p, str) else None}
+        for c, n, lv, p in zip(areas["code"], areas["name"], areas["level"], areas["parent_code"])
+    ]
+
+
+def _user_of(principal: Principal) -> dict[str, Any]:
+    """Who looks at the page and what it may start, so the scripts offer only that (the API checks again).
+    `public`: an anonymous visitor of the public works view (`Settings.public_works`)."""
+    return {
+        "email": principal.email,
+        "organisation": principal.organisation,
+        "role": principal.role.value if principal.role else None,
+        "public": principal.anonymous,
+        "may_run": may(principal, Action.RUN, "couplings"),
+    }
+
+
+def _page_config(
+    store: Repository, settings: Settings, language: Language, page: str, principal: Principal
+) -> dict[str, Any]:
+    """What a page's script needs, embedded in the page as JSON: words, labels, colours, lists, extent, years.
+    The public works view gets no areas and no forecast: it shows the works only."""
+    organisations = store.read("organisations")
     this_year = date.today().year
     return {
         "page": page,
@@ -91,14 +115,12 @@ def _page_config(store: Repository, settings: Settings, language: Language, page
             "due": [list(step) for step in DUE_COLOURS],
         },
         "organisations": [{"code": c, "name": n} for c, n in zip(organisations["code"], organisations["name"])],
-        "areas": [
-            {"code": c, "name": n, "level": lv, "parent": p if isinstance(p, str) else None}
-            for c, n, lv, p in zip(areas["code"], areas["name"], areas["level"], areas["parent_code"])
-        ],
+        "areas": [] if principal.anonymous else _areas_of(store),
         "extent": _extent(store),
         "years": [this_year, this_year + HORIZON_YEARS],
         "year": _first_year(store, this_year),
-        "due_years_stored": _has_due_years(store),
+        "due_years_stored": not principal.anonymous and _has_due_years(store),
+        "user": _user_of(principal),
         "basemap": {"url": settings.basemap_url, "attribution": texts(language)["basemap_attribution"]},
     }
 
@@ -106,8 +128,10 @@ def _page_config(store: Repository, settings: Settings, language: Language, page
 def _render(request: Request, store: Repository, settings: Settings, page: str, **extra: Any) -> HTMLResponse:
     """A page in the request's language; `?lang=` is remembered in a cookie."""
     language = language_of(request, settings.language)
-    config = _page_config(store, settings, language, page) | extra
+    principal = getattr(request.state, "principal", ANONYMOUS)
+    config = _page_config(store, settings, language, page, principal) | extra
     words = config["texts"]
+    pages = {"map": _PAGES["map"]} if principal.anonymous else _PAGES
     response = templates.TemplateResponse(
         request,
         f"{page}.html",
@@ -115,12 +139,13 @@ def _render(request: Request, store: Repository, settings: Settings, page: str, 
             "lang": language,
             "t": words,
             "page": page,
-            "nav": [(name, words[key], href) for name, (key, href) in _PAGES.items()],
+            "nav": [(name, words[key], href) for name, (key, href) in pages.items()],
             "config": config,
             "asset_version": version("koppelkans"),
             "language_links": {code: _with_language(request, code) for code in LANGUAGES},
             "csrf_token": getattr(request.state, "csrf_token", None),
-            "user": getattr(getattr(request.state, "principal", None), "email", None),
+            "user": principal.email,
+            "public": principal.anonymous,
         },
     )
     if request.query_params.get("lang") == language:
@@ -139,7 +164,8 @@ Lang = Annotated[str | None, Query(description="nl or en; remembered in a cookie
 
 @router.get("/", response_class=HTMLResponse, name="web_map")
 def map_page(request: Request, store: StoreDep, settings: SettingsDep, lang: Lang = None) -> HTMLResponse:
-    """The shared map: layers per discipline, the year slider, filters and the details panel."""
+    """The shared map: layers per discipline, the year slider, filters and the details panel. Anonymous
+    visitors reach it only with `Settings.public_works`, and then see the works layer alone."""
     return _render(request, store, settings, "map")
 
 

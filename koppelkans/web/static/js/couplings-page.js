@@ -1,9 +1,12 @@
 // The couplings and conflicts page: filtered, sorted, paged lists beside a map; each row's button frames
-// and highlights that finding's streets. "Recompute" runs the coupling engine again (POST /api/couplings).
+// and highlights that finding's streets and, for a coupling, opens its workflow panel (the steps the user
+// may take). "Recompute" runs the coupling engine again (POST /api/couplings); `?coupling=ID` opens a
+// coupling's panel.
 
 import { areaName, config, el, fetchJson, fillAreaSelect, formatEuro, formatNumber, label, organisationName, query, t, yearRange } from "./common.js";
 import { applyFilters, createMap, whenLoaded } from "./map.js";
 import { showFinding } from "./panel.js";
+import { answerText, deadlineLine, escalateOverdue, showWorkflow } from "./workflow-panel.js";
 
 const map = createMap("map");
 const PAGE = 50;
@@ -59,22 +62,25 @@ function explanationCell(item, extra = null) {
   return el("td", { class: "explanation" }, el("p", { class: "clamp", title: item.explanation }, item.explanation), organisations ? el("span", { class: "muted" }, organisations) : null, extra);
 }
 
-/** The coupling workflow's status (C3) as a badge, flagged when escalated to the coordinator. */
-function workflowBadge(workflow) {
+/** The coupling workflow's status (C3) as a badge, flagged when escalated to the coordinator; and for an
+ * editor whose organisation has not answered yet, a second badge saying its answer is asked. */
+function workflowBadge(item) {
+  const workflow = item.workflow;
   if (!workflow) return null;
   const text = label("coupling_status", workflow.status) + (workflow.escalated ? ` · ${t("escalated")}` : "");
-  return el("span", { class: `badge workflow-status workflow-${workflow.status}${workflow.escalated ? " workflow-escalated" : ""}` }, text);
+  const asked = !config.user.may_run && item.actions.respond.some((org) => !workflow.responses[org]);
+  return [
+    el("span", { class: `badge workflow-status workflow-${workflow.status}${workflow.escalated ? " workflow-escalated" : ""}` }, text),
+    asked ? el("span", { class: "badge your-turn" }, t("workflow_your_turn")) : null,
+  ];
 }
 
-/** Each member organisation's answer (accept / decline with its reason), or a dash while it is awaited. */
+/** Each member organisation's answer (accepted / declined with its reason, or a dash while it is awaited),
+ * and the current step's deadline. */
 function responsesOf(workflow) {
   if (!workflow) return null;
-  const answers = workflow.members.map((org) => {
-    const response = workflow.responses[org];
-    const answer = response ? `${response.answer}${response.reason ? ` (${response.reason})` : ""}` : "–";
-    return el("li", { "data-org": org }, `${organisationName(org)}: ${answer}`);
-  });
-  return el("ul", { class: "workflow-responses" }, answers);
+  const answers = workflow.members.map((org) => el("li", { "data-org": org }, `${organisationName(org)}: ${answerText(workflow.responses[org])}`));
+  return [el("ul", { class: "workflow-responses" }, answers), deadlineLine(workflow, { compact: true })];
 }
 
 function row(item) {
@@ -83,7 +89,7 @@ function row(item) {
   show.addEventListener("click", () => select(tr, item.id));
   if (state.which === "couplings") {
     tr.append(
-      el("td", {}, el("span", { class: `badge badge-${item.kind}` }, item.kind_label), workflowBadge(item.workflow)),
+      el("td", {}, el("span", { class: `badge badge-${item.kind}` }, item.kind_label), workflowBadge(item)),
       explanationCell(item, responsesOf(item.workflow)),
       el("td", {}, yearRange(item.window[0], item.window[1])),
       el("td", { class: "num" }, formatEuro(item.saving_eur)),
@@ -106,15 +112,44 @@ function row(item) {
 const OVERVIEW_LAYERS = new Set(["areas", "tasks", "segments", "works"]);
 const shownItems = new Map();
 
-/** Show one finding: its streets highlighted and framed, only its own works and assets drawn. */
+/** Show one finding: its streets highlighted and framed, only its own works and assets drawn; a coupling's
+ * workflow in the panel. */
 async function select(tr, id) {
   for (const other of body.querySelectorAll("tr.selected")) other.classList.remove("selected");
   tr.classList.add("selected");
   const item = shownItems.get(id);
+  if (state.which === "couplings") openWorkflow(id);
   const members = (type) => item.members.filter((m) => m.type === type).map((m) => m.id);
   applyFilters(map, { year: null, layers: new Set([...OVERVIEW_LAYERS, "assets", "due"]), only: { works: members("work"), assets: members("asset") } });
   await showFinding(map, id);
 }
+
+const layout = document.querySelector(".layout-split");
+const workflowPanel = document.getElementById("workflow-panel");
+
+function setPanel(open) {
+  workflowPanel.hidden = !open;
+  layout.classList.toggle("with-panel", open);
+  map.resize();
+}
+
+/** The workflow panel of coupling `id`; a step taken there updates its row in the list. */
+function openWorkflow(id) {
+  setPanel(true);
+  showWorkflow(document.getElementById("workflow-body"), id, { onChange: updateRow });
+}
+
+function updateRow({ coupling, workflow, actions }) {
+  const item = shownItems.get(coupling.id);
+  const tr = body.querySelector(`tr[data-id="${CSS.escape(coupling.id)}"]`);
+  if (!item || !tr || state.which !== "couplings") return;
+  Object.assign(item, { workflow, actions });
+  const fresh = row(item);
+  fresh.classList.toggle("selected", tr.classList.contains("selected"));
+  tr.replaceWith(fresh);
+}
+
+document.getElementById("workflow-close").addEventListener("click", () => setPanel(false));
 
 function renderSummary(page) {
   const figure = (value, text) => el("div", { class: "figure" }, el("strong", {}, value), el("span", {}, text));
@@ -197,7 +232,7 @@ document.getElementById("next").addEventListener("click", () => {
   state.offset += PAGE;
   load();
 });
-document.getElementById("recompute").addEventListener("click", async (event) => {
+document.getElementById("recompute")?.addEventListener("click", async (event) => {
   const button = event.currentTarget;
   button.disabled = true;
   button.textContent = t("loading");
@@ -212,7 +247,29 @@ document.getElementById("recompute").addEventListener("click", async (event) => 
   }
 });
 
+document.getElementById("escalate")?.addEventListener("click", async (event) => {
+  const button = event.currentTarget;
+  button.disabled = true;
+  const summary = document.getElementById("summary");
+  try {
+    const message = await escalateOverdue();
+    await load();
+    summary.append(el("p", { class: "form-ok", role: "status", id: "escalate-message" }, message));
+  } catch (error) {
+    summary.replaceChildren(el("p", { class: "error", role: "alert" }, `${t("error")}: ${error.message}`));
+  } finally {
+    button.disabled = false;
+  }
+});
+
 fillAreaSelect(document.getElementById("filter-area"));
 fillKinds();
 load();
-whenLoaded(map).then(() => applyFilters(map, { year: null, layers: OVERVIEW_LAYERS }));
+whenLoaded(map).then(() => {
+  applyFilters(map, { year: null, layers: OVERVIEW_LAYERS });
+  const asked = new URLSearchParams(window.location.search).get("coupling");
+  if (asked) {
+    openWorkflow(asked);
+    showFinding(map, asked).catch(() => {});
+  }
+});

@@ -76,7 +76,8 @@ map.on("click", (event) => {
 });
 
 function updateZoomHint() {
-  document.getElementById("zoom-hint").hidden = map.getZoom() >= ASSETS_MINZOOM;
+  const hint = document.getElementById("zoom-hint");
+  if (hint) hint.hidden = map.getZoom() >= ASSETS_MINZOOM;
 }
 
 document.getElementById("panel-close").addEventListener("click", () => {

@@ -23,14 +23,16 @@ export const LAYER_GROUPS = {
   works: ["works-fill", "works-casing", "works-line-idea", "works-line-planned", "works-line-firm", "works-line-past", "works-point"],
 };
 
-const TILE_SOURCES = {
+const ALL_TILE_SOURCES = {
   areas: { minzoom: 0 },
   tasks: { minzoom: 0 },
   segments: { minzoom: 13 },
   works: { minzoom: 0 },
   assets: { minzoom: 15 },
 };
-export const ASSETS_MINZOOM = TILE_SOURCES.assets.minzoom;
+export const ASSETS_MINZOOM = ALL_TILE_SOURCES.assets.minzoom;
+/** The public works view (an anonymous visitor) draws the works alone: no other layer is even asked for. */
+const TILE_SOURCES = config.user.public ? { works: ALL_TILE_SOURCES.works } : ALL_TILE_SOURCES;
 
 function colourBy(property, colours, fallback = "#607d8b") {
   return ["match", ["coalesce", ["get", property], ""], ...Object.entries(colours).flat(), fallback];
@@ -176,7 +178,7 @@ export function registerStyle({ basemap = true } = {}) {
       paint: { "circle-color": "#ffffff", "circle-radius": 5, "circle-stroke-color": "#d500f9", "circle-stroke-width": 2 },
     },
   );
-  return { version: 8, sources, layers };
+  return { version: 8, sources, layers: layers.filter((layer) => !layer.source || sources[layer.source]) };
 }
 
 /** A map of the register in `container`, framed on the register's extent, exposed as window.koppelkansMap. */
@@ -211,6 +213,7 @@ export function createMap(container, { basemap = true } = {}) {
 /** What the map shows: `year` (null = every year), `organisation` ("" = all), sets of `disciplines`, `statuses`
  * and `layers` (null = no restriction), and `only` the works and assets with these ids ({works, assets}). */
 export function applyFilters(map, { year, organisation = "", disciplines = null, statuses = null, layers = null, only = null }) {
+  const setFilter = (id, filter) => map.getLayer(id) && map.setFilter(id, filter);
   const byId = (ids) => (ids ? [["in", ["get", "id"], ["literal", ids]]] : []);
   const byOrganisation = organisation ? [["==", ["get", "organisation"], organisation]] : [];
   const byDiscipline = disciplines ? [["in", ["get", "discipline"], ["literal", [...disciplines]]]] : [];
@@ -226,21 +229,21 @@ export function applyFilters(map, { year, organisation = "", disciplines = null,
   for (const id of LAYER_GROUPS.works) {
     const geometry = id === "works-fill" ? POLYGONS : id === "works-point" ? POINTS : LINES;
     const own = statusOf[id] ? [["in", ["coalesce", ["get", "status"], "idea"], ["literal", statusOf[id]]]] : [];
-    map.setFilter(id, ["all", geometry, ...own, ...worksFilter]);
+    setFilter(id, ["all", geometry, ...own, ...worksFilter]);
   }
   const assetFilter = [...byOrganisation, ...byDiscipline, ...byId(only?.assets)];
-  map.setFilter("assets-fill", ["all", POLYGONS, ...assetFilter]);
-  map.setFilter("assets-line", ["all", LINES, ...assetFilter]);
-  map.setFilter("assets-point", ["all", POINTS, ...assetFilter]);
+  setFilter("assets-fill", ["all", POLYGONS, ...assetFilter]);
+  setFilter("assets-line", ["all", LINES, ...assetFilter]);
+  setFilter("assets-point", ["all", POINTS, ...assetFilter]);
   const due = [["has", "due_year"], ["<=", ["get", "due_year"], year ?? config.years[1]], ...assetFilter];
-  map.setFilter("due-halo-line", ["all", LINES, ...due]);
-  map.setFilter("due-halo-point", ["all", POINTS, ...due]);
+  setFilter("due-halo-line", ["all", LINES, ...due]);
+  setFilter("due-halo-point", ["all", POINTS, ...due]);
   const openTasks = [...(year === null ? [] : [[">=", ["get", "target_year"], year]]), ...byOrganisation];
-  map.setFilter("tasks-fill", ["all", ...openTasks]);
-  map.setFilter("tasks-outline", ["all", ...openTasks]);
+  setFilter("tasks-fill", ["all", ...openTasks]);
+  setFilter("tasks-outline", ["all", ...openTasks]);
   if (layers) {
     for (const [group, ids] of Object.entries(LAYER_GROUPS)) {
-      for (const id of ids) map.setLayoutProperty(id, "visibility", layers.has(group) ? "visible" : "none");
+      for (const id of ids.filter((layer) => map.getLayer(layer))) map.setLayoutProperty(id, "visibility", layers.has(group) ? "visible" : "none");
     }
   }
 }

@@ -1,7 +1,7 @@
 // The details panel: a clicked record's attributes (read whole from /api) and the couplings and
 // conflicts it takes part in, each with a button that frames and highlights its streets on the map.
 
-import { areaName, el, fetchJson, formatEuro, formatNumber, label, lang, organisationName, query, t, yearRange } from "./common.js";
+import { areaName, config, el, fetchJson, formatEuro, formatNumber, label, lang, organisationName, query, t, yearRange } from "./common.js";
 import { boxOf, fitBox, highlight } from "./map.js";
 
 const RESOURCE = { works: "works", assets: "assets", segments: "segments", tasks: "tasks", areas: "areas" };
@@ -71,6 +71,7 @@ export function findingCard(item, which, map) {
     el("div", { class: "finding-head" }, el("span", { class: `badge badge-${item.kind}` }, item.kind_label), el("span", { class: "finding-facts" }, facts)),
     el("p", { class: "finding-text" }, item.explanation),
     el("button", { type: "button", class: "link-button", onclick: () => showFinding(map, item.id) }, t("show_on_map")),
+    which === "couplings" ? el("a", { class: "report-link", href: `/couplings?coupling=${encodeURIComponent(item.id)}` }, t("workflow")) : null,
   );
 }
 
@@ -148,6 +149,11 @@ export async function showRecord(panel, map, kind, id, properties = {}) {
     const title = record.title || record.name || (kind === "tasks" ? label("theme", record.theme) : null) || id;
     const list = el("dl", { class: "facts" });
     for (const [name, value] of rowsOf(kind, record, properties)) list.append(el("dt", {}, name), el("dd", {}, value));
+    const heading = [el("p", { class: "panel-kind" }, t(KIND_TITLE[kind])), el("h3", { class: "panel-record-title" }, title), el("p", { class: "panel-id" }, el("code", {}, id))];
+    if (config.user.public) {
+      body.replaceChildren(...heading, list); // the public works view: the work's own facts, nothing more
+      return;
+    }
     const [{ couplings, conflicts }, history] = await Promise.all([findingsOf(kind, id), historySection(kind, id)]);
     const section = (which, page) =>
       el(
@@ -157,9 +163,7 @@ export async function showRecord(panel, map, kind, id, properties = {}) {
         page.total ? el("ul", { class: "findings" }, page.items.map((item) => findingCard(item, which, map))) : el("p", { class: "help" }, t("none_found")),
       );
     body.replaceChildren(
-      el("p", { class: "panel-kind" }, t(KIND_TITLE[kind])),
-      el("h3", { class: "panel-record-title" }, title),
-      el("p", { class: "panel-id" }, el("code", {}, id)),
+      ...heading,
       kind === "works" ? el("p", {}, el("a", { href: `/works?edit=${encodeURIComponent(id)}` }, t("open_register"))) : null,
       reportLinks(kind, id, record),
       list,

@@ -20,7 +20,7 @@
   const range = (centre, half) => [Math.max(0, Math.floor((centre - half) * tiles)), Math.min(tiles - 1, Math.floor((centre + half) * tiles))];
   const [tx0, tx1] = range(cx, width / 2 / scale);
   const [ty0, ty1] = range(cy, height / 2 / scale);
-  const layers = ["works", "areas", "tasks", ...(z >= 13 ? ["segments"] : [])];
+  const layers = config.user.public ? ["works"] : ["works", "areas", "tasks", ...(z >= 13 ? ["segments"] : [])];
   for (const layer of layers) {
     for (let x = tx0; x <= tx1; x += 1) {
       for (let y = ty0; y <= ty1; y += 1) fetch(`/tiles/${layer}/${z}/${x}/${y}.pbf`).catch(() => {});
