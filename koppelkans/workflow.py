@@ -5,13 +5,13 @@ it (with an event) in one transaction. `now` is an argument everywhere, so a clo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from koppelkans.config import Settings
 from koppelkans.domain.audit import timestamp
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.records import KINDS
 from koppelkans.domain.workflow import (
     CouplingWorkflow,
@@ -57,8 +57,7 @@ def coupling_members(store: Repository, coupling_id: str) -> list[str]:
         raise NotFound(
             f"no coupling {coupling_id!r}; run `koppelkans couplings` to find them", record=coupling_id, field="id"
         )
-    members = found.iloc[0]["members"]
-    members = json.loads(members) if isinstance(members, str) else members
+    members = members_from_text(found.iloc[0]["members"])
     ids_by_kind: dict[str, list[str]] = {}
     for member in members:
         kind = _MEMBER_KINDS.get(member["type"], f"{member['type']}s")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import shapely
 
 from koppelkans.domain.audit import GEOMETRY_KEY, AuditEntry, Operation
+from koppelkans.domain.findings import members_from_text
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -197,7 +197,7 @@ def _new_findings(findings: gpd.GeoDataFrame, subscription: Subscription) -> lis
         {
             "id": str(row["id"]),
             "kind": row["kind"],
-            "members": json.loads(row["members"]) if isinstance(row["members"], str) else row["members"],
+            "members": members_from_text(row["members"]),
             "explanation": row.get("explanation_en"),
         }
         for row in findings[hit].to_dict("records")
