@@ -191,7 +191,7 @@ def realise_coupling(
 
 
 def escalate_overdue(
-    store: Repository, *, actor: str = SYSTEM_ACTOR, now: datetime | None = None
+    store: Repository, *, actor: str = SYSTEM_ACTOR, settings: Settings | None = None, now: datetime | None = None
 ) -> list[CouplingWorkflow]:
     """Escalate to the coordinator every coupling whose step is overdue (once each): flag + `escalated` event."""
     now = _now(now)

@@ -29,6 +29,7 @@ from koppelkans.couplings import find_couplings
 from koppelkans.domain.audit import AuditEntry, Operation
 from koppelkans.domain.subscriptions import Subscription, digest_for, retry_delays, signature
 from koppelkans.errors import InputError
+from koppelkans.identity import add_user
 from koppelkans.notifications import notify, subscribe
 from koppelkans.store import SqlRepository, open_store
 
@@ -253,6 +254,7 @@ def test_subscribe_and_notify_commands(tmp_path: Path, mailbox: Mailbox) -> None
     store = open_store(db)
     store.initialise()
     load_roombeek(store)
+    add_user(store, "bob@vitens.nl", organisation="VITENS", role="editor", password=None)
     area = tmp_path / "vitens-area.geojson"
     gpd.GeoDataFrame(geometry=[AREA], crs=CRS).to_crs("EPSG:4326").to_file(area, driver="GeoJSON")
     runner = CliRunner()
@@ -260,6 +262,8 @@ def test_subscribe_and_notify_commands(tmp_path: Path, mailbox: Mailbox) -> None
         app, ["--db", db, "--as", "bob@vitens.nl", "subscribe", "VITENS", "--area", str(area), "--email", "p@vitens.nl"]
     )
     assert created.exit_code == 0, created.output
+    others = runner.invoke(app, ["--db", db, "--as", "bob@vitens.nl", "subscribe", "ENEXIS", "--area", str(area)])
+    assert others.exit_code == 5 and "may not create subscriptions" in others.stderr  # only its own organisation
     _add_and_change_works(store)
     store.close()
     env = {"KOPPELKANS_SMTP_HOST": "127.0.0.1", "KOPPELKANS_SMTP_PORT": str(mailbox.port)}

@@ -16,6 +16,7 @@ from koppelkans.couplings import find_couplings
 from koppelkans.domain.vocabulary import CouplingStatus
 from koppelkans.domain.workflow import Deadlines, escalate, is_overdue, propose, realise, respond, split_costs
 from koppelkans.errors import InputError, WorkflowRefused
+from koppelkans.identity import add_user
 from koppelkans.store import SqlRepository, open_store
 from koppelkans.workflow import (
     escalate_overdue,
@@ -189,8 +190,15 @@ def test_coupling_commands_run_the_workflow(tmp_path) -> None:
     store.initialise()
     load_roombeek(store)
     coupling = _coupling_between(store, "GM0153-RIO", "GM0153-WEG")
+    add_user(store, "coordinator@gemeente.nl", organisation="GM0153", role="coordinator", password=None)
+    add_user(store, "ed@vitens.nl", organisation="VITENS", role="editor", password=None)
     store.close()
     runner = CliRunner()
+    as_editor = ["--db", db, "--as", "ed@vitens.nl", "coupling"]
+    refused = runner.invoke(app, [*as_editor, "propose", coupling, "--json"])
+    assert refused.exit_code == 5 and json.loads(refused.stdout)["error"]["code"] == "forbidden"
+    answer = runner.invoke(app, [*as_editor, "respond", coupling, "accept", "--org", "GM0153-RIO", "--json"])
+    assert answer.exit_code == 5  # an editor answers for its own organisation only
 
     def run(*args: str) -> dict:
         result = runner.invoke(app, ["--db", db, "--as", "coordinator@gemeente.nl", "coupling", *args, "--json"])

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from koppelkans.cli.shell import context_of, emit_json, fail
+from koppelkans.access import Action
+from koppelkans.cli.shell import context_of, emit_json
 from koppelkans.domain.audit import moment_of
-from koppelkans.errors import KoppelkansError
 from koppelkans.notifications import area_from_file, notify, subscribe, subscription_as_json
 
 __all__ = ["add_commands"]
@@ -25,19 +25,10 @@ def subscribe_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Watch an area: be told of new works, changed windows and new couplings and conflicts there."""
-    context = context_of(ctx)
-    try:
+    with context_of(ctx).authorised(Action.CREATE, "subscriptions", organisation, as_json=as_json) as (store, who):
         created = subscribe(
-            context.store(),
-            organisation,
-            area_from_file(area),
-            email=email,
-            webhook_url=webhook,
-            secret=secret,
-            actor=context.actor,
+            store, organisation, area_from_file(area), email=email, webhook_url=webhook, secret=secret, actor=who.actor
         )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(subscription_as_json(created))
         return
@@ -52,11 +43,9 @@ def notify_command(
 ) -> None:
     """Send every subscription the digest of what changed in its area since it was last told (run it daily)."""
     context = context_of(ctx)
-    try:
+    with context.authorised(Action.RUN, "notifications", as_json=as_json) as (store, principal):
         moment = None if now is None else datetime.fromisoformat(moment_of(now, field="now"))
-        sent = notify(context.store(), settings=context.settings, now=moment, actor=context.actor)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
+        sent = notify(store, settings=context.settings, now=moment, actor=principal.actor)
     if as_json:
         emit_json(
             [
