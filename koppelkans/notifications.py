@@ -7,8 +7,10 @@ decided by `koppelkans.domain.subscriptions`; this module reads the store, sends
 from __future__ import annotations
 
 import json
+import math
 import re
 import smtplib
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,7 +25,7 @@ import geopandas as gpd
 import httpx
 import shapely
 
-from koppelkans.config import CRS, Settings
+from koppelkans.config import CRS, NL_BOUNDS_RD, Settings
 from koppelkans.domain.audit import timestamp
 from koppelkans.domain.subscriptions import (
     SIGNATURE_HEADER,
@@ -34,12 +36,14 @@ from koppelkans.domain.subscriptions import (
     retry_delays,
     signature,
 )
-from koppelkans.errors import InputError, NotFound
+from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
+from koppelkans.io.exchange import read_table
 from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
     "Delivery",
     "area_from_file",
+    "area_from_upload",
     "notify",
     "subscribe",
     "subscription_as_json",
@@ -80,23 +84,52 @@ class Delivery:
 
 
 # -- subscribing --------------------------------------------------------------------------------
-def area_from_file(path: str | Path) -> shapely.Geometry:
-    """The area in a GeoJSON or GeoPackage file (all its polygons together), in EPSG:28992."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"no such file: {path}", field="area")
+AREA_FORMATS = "a GeoJSON file, a GeoPackage or a zipped Shapefile"
+
+_SIGNATURES = ((b"SQLite format 3\x00", ".gpkg"), (b"PK\x03\x04", ".zip"), (b"{", ".geojson"))
+"""How an uploaded file's first bytes tell its format (a GeoJSON text may start with a BOM and blanks)."""
+
+
+def area_from_file(path: str | Path, *, layer: str | None = None) -> shapely.Geometry:
+    """The area in a GeoJSON, GeoPackage or (zipped) Shapefile: all its polygons together, in EPSG:28992."""
     try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own errors for unreadable files
-        raise InputError(f"{path.name}: cannot read an area from it ({exc})", field="area") from None
-    if frame.crs is None:
-        raise InputError(f"{path.name} names no CRS; save it with one (e.g. EPSG:28992 or EPSG:4326)", field="area")
-    return _checked_area(shapely.union_all(frame.to_crs(CRS).geometry.to_numpy()), source=path.name)
+        table = read_table(path, layer=layer)
+    except InputError as error:
+        raise InputError(error.message, field="area") from None
+    name = Path(path).name
+    if not isinstance(table.frame, gpd.GeoDataFrame):
+        raise InputError(f"{name}: no geometries; give {AREA_FORMATS} of polygons", field="area")
+    if table.crs is None:
+        raise InputError(f"{name} names no CRS; save it with one (e.g. EPSG:28992 or EPSG:4326)", field="area")
+    polygons = table.frame.to_crs(CRS).geometry.to_numpy()
+    return _checked_area(shapely.union_all(polygons), source=name)
+
+
+def area_from_upload(data: bytes, *, layer: str | None = None) -> shapely.Geometry:
+    """The area in an uploaded file, its format told by its content (the client's file name is never used:
+    it could name any path). A file that is none of the formats or holds no polygons is refused with 422."""
+    content = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    suffix = next((suffix for magic, suffix in _SIGNATURES if content.startswith(magic)), None)
+    if suffix is None:
+        raise _refused_upload(f"the file is not {AREA_FORMATS}")
+    with tempfile.TemporaryDirectory(prefix="koppelkans-area-") as folder:
+        path = Path(folder) / f"area{suffix}"
+        path.write_bytes(data)
+        try:
+            return area_from_file(path, layer=layer)
+        except InputError as error:
+            raise _refused_upload(error.message.replace(f"{folder}/", "").replace(path.name, "the file")) from None
+
+
+def _refused_upload(reason: str) -> ValidationFailed:
+    return ValidationFailed([Problem(kind="subscriptions", record=None, field="area", reason=reason)])
 
 
 def _checked_area(area: shapely.Geometry, *, source: str) -> shapely.Geometry:
     if area is None or area.is_empty or area.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(f"{source}: the area must be one or more polygons", field="area")
+    if not shapely.intersects(area, shapely.box(*NL_BOUNDS_RD)) or not all(map(math.isfinite, area.bounds)):
+        raise InputError(f"{source}: the area lies outside the Netherlands; does it name its CRS?", field="area")
     return area if area.is_valid else shapely.make_valid(area)
 
 

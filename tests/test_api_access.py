@@ -137,6 +137,10 @@ def request_for(served: Served, method: str, path: str, role: str) -> tuple[str,
     if kind == "subscriptions":
         area = {"type": "Polygon", "coordinates": [[[6.89, 52.21], [6.9, 52.21], [6.9, 52.22], [6.89, 52.21]]]}
         body = {"organisation": "ENEXIS", "area": area, "email": "net@enexis.nl"}
+        if path.endswith("/upload"):
+            geojson = json.dumps({"type": "Feature", "properties": {}, "geometry": area}).encode()
+            form = {k: v for k, v in body.items() if k != "area"}
+            return path, {"data": form, "files": {"area": ("../../etc/passwd", geojson)}}
         if method == "POST":
             return path, {"json": body}
         with served.client("admin") as admin:
@@ -193,8 +197,9 @@ def mutating_operations(served: Served) -> list[tuple[str, str]]:
 
 def test_every_role_against_every_mutating_endpoint(served: Served) -> None:
     operations = mutating_operations(served)
-    # 6 resources × create/replace/patch/delete, 3 analyses, 5 coupling workflow steps, subscribe/unsubscribe
-    assert len(operations) == 6 * 4 + 3 + 5 + 2, operations
+    # 6 resources × create/replace/patch/delete, 3 analyses, 5 coupling workflow steps, subscribe (an area drawn
+    # or uploaded) and unsubscribe
+    assert len(operations) == 6 * 4 + 3 + 5 + 3, operations
     outcomes: dict[tuple[str, str, str], int] = {}
     for method, path in operations:
         allowed = allowed_roles(method, path)

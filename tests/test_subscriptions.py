@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import socket
+import tempfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import httpx
 import pytest
 import shapely
 import shapely.geometry
@@ -33,7 +37,7 @@ from koppelkans.identity import add_user
 from koppelkans.notifications import notify, subscribe
 from koppelkans.store import SqlRepository, open_store
 
-from .api_server import ADMIN
+from .api_server import ADMIN, running_server, store_url
 from .register_helpers import load_roombeek
 
 if TYPE_CHECKING:
@@ -291,3 +295,120 @@ def test_subscription_endpoints(api: ApiServer) -> None:
     assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 404
     history = api.client.get(f"/api/subscriptions/{subscription['id']}/history").json()["entries"]
     assert [(e["operation"], e["actor"]) for e in history] == [("insert", ADMIN), ("delete", ADMIN)]
+
+
+# -- an area uploaded as a file ---------------------------------------------------------------------
+WEST, EAST = shapely.box(257_350, 472_450, 257_600, 472_550), shapely.box(257_600, 472_450, 257_850, 472_550)
+"""Two halves of AREA: a file holding both must give AREA itself (its polygons are unioned)."""
+
+
+def _area_files(folder: Path) -> dict[str, bytes]:
+    """The area as each accepted format: GeoJSON in lon/lat, GeoPackage in RD, a zipped Shapefile in RD."""
+    halves = gpd.GeoDataFrame({"name": ["west", "east"]}, geometry=[WEST, EAST], crs=CRS)
+    halves.to_crs("EPSG:4326").to_file(folder / "area.geojson", driver="GeoJSON")
+    halves.to_file(folder / "area.gpkg", driver="GPKG", layer="netgebied")
+    (folder / "shp").mkdir()
+    halves.to_file(folder / "shp" / "netgebied.shp")
+    with zipfile.ZipFile(folder / "area.zip", "w") as archive:
+        for part in sorted((folder / "shp").iterdir()):
+            archive.write(part, f"netgebied/{part.name}")
+    return {name: (folder / name).read_bytes() for name in ("area.geojson", "area.gpkg", "area.zip")}
+
+
+def _upload(client: httpx.Client, content: bytes, filename: str = "area.geojson", **form: str) -> httpx.Response:
+    data = {"organisation": "VITENS", "email": "p@vitens.nl", **form}
+    return client.post("/api/subscriptions/upload", data=data, files={"area": (filename, content)})
+
+
+def test_an_area_uploaded_as_geojson_geopackage_or_zipped_shapefile(api: ApiServer, tmp_path: Path) -> None:
+    for name, content in _area_files(tmp_path).items():
+        created = _upload(api.client, content, filename=name)
+        assert created.status_code == 201, (name, created.text)
+        area = shapely.from_wkt(created.json()["area_wkt"])
+        assert area.geom_type == "Polygon" and area.symmetric_difference(AREA).area < 0.01, (name, area.wkt)
+    assert len(api.store.read_subscriptions()) == 3
+
+
+def test_an_uploaded_file_name_is_never_a_path(api: ApiServer, tmp_path: Path) -> None:
+    geojson = _area_files(tmp_path)["area.geojson"]
+    target = Path(tempfile.gettempdir()) / f"koppelkans-traversal-{tmp_path.name}.geojson"
+    for name in ("../../etc/passwd", f"../../../../..{target}", "..\\..\\windows\\win.ini", "/etc/passwd"):
+        created = _upload(api.client, geojson, filename=name)
+        assert created.status_code == 201, (name, created.text)  # the content is an area; the name is ignored
+    assert not target.exists()
+    assert Path("/etc/passwd").read_bytes() != geojson
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_unsafe_or_wrong_uploads_are_refused_naming_the_area_and_nothing_is_stored(
+    api: ApiServer, tmp_path: Path
+) -> None:
+    files = _area_files(tmp_path)
+    parts = {p.name: p.read_bytes() for p in (tmp_path / "shp").iterdir()}
+    points = gpd.GeoDataFrame(geometry=[shapely.Point(257_400, 472_500)], crs=CRS)
+    points.to_file(tmp_path / "points.geojson", driver="GeoJSON")
+    gpd.GeoDataFrame(geometry=[AREA]).to_file(tmp_path / "no-crs.geojson", driver="GeoJSON")
+    vrt = b'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource></OGRVRTLayer>'
+    refused = {
+        "traversal in the zip": _zip({f"../../{name}": data for name, data in parts.items()}),
+        "absolute path in the zip": _zip({f"/tmp/{name}": data for name, data in parts.items()}),
+        "a GDAL .vrt in the zip": _zip({**parts, "x.vrt": vrt + b"</OGRVRTDataSource>"}),
+        "two shapefiles": _zip({**parts, **{f"b/{n}": d for n, d in parts.items()}}),
+        "a damaged zip": files["area.zip"][:200],
+        "a PNG": b"\x89PNG\r\n\x1a\n" + b"\x00" * 64,
+        "a CSV": b"id,geometry\n1,POLYGON ((0 0, 1 0, 1 1, 0 0))\n",
+        "an empty file": b"",
+        "broken JSON": b'{"type": "FeatureCollection", "features": [',
+        "points": (tmp_path / "points.geojson").read_bytes(),
+        "RD coordinates read as lon/lat": (tmp_path / "no-crs.geojson").read_bytes(),
+        "a Shapefile without CRS": _zip({n: d for n, d in parts.items() if not n.endswith(".prj")}),
+        "a damaged GeoPackage": files["area.gpkg"][:4096],
+    }
+    for case, content in refused.items():
+        answer = _upload(api.client, content, filename="area.zip")
+        assert answer.status_code == 422, (case, answer.status_code, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "validation_failed" and error["field"] == "area", (case, error)
+        assert str(tmp_path) not in answer.text and "koppelkans-area-" not in answer.text, case
+    not_a_file = api.client.post("/api/subscriptions/upload", data={"organisation": "VITENS", "area": "x"})
+    assert not_a_file.status_code == 422 and not_a_file.json()["error"]["field"] == "area"
+    assert api.store.read_subscriptions() == []
+
+
+def test_an_upload_may_exceed_the_usual_body_limit_up_to_its_own(
+    api: ApiServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    geojson = _area_files(tmp_path)["area.geojson"]
+    padded = geojson + b" " * (3 * 2**20)  # larger than any other request may be (2 MiB)
+    assert _upload(api.client, padded).status_code == 201
+    monkeypatch.setenv("KOPPELKANS_UPLOAD_MAX_MB", "1")
+    with running_server(store_url(api.store)) as url, httpx.Client(base_url=url, headers=api.headers) as client:
+        too_large = _upload(client, geojson + b" " * 2**20)
+        assert too_large.status_code == 413 and too_large.json()["error"]["code"] == "payload_too_large"
+        assert _upload(client, geojson).status_code == 201
+    assert len(api.store.read_subscriptions()) == 2
+
+
+def test_subscribe_command_reads_a_zipped_shapefile(tmp_path: Path) -> None:
+    db = str(tmp_path / "subscribe.gpkg")
+    store = open_store(db)
+    store.initialise()
+    load_roombeek(store, until="organisations")
+    store.close()
+    _area_files(tmp_path)
+    runner = CliRunner()
+    command = ["--db", db, "subscribe", "VITENS", "--email", "p@vitens.nl", "--json", "--area"]
+    made = runner.invoke(app, [*command, str(tmp_path / "area.zip")])
+    assert made.exit_code == 0, made.output
+    assert shapely.from_wkt(json.loads(made.stdout)["area_wkt"]).symmetric_difference(AREA).area < 0.01
+    (tmp_path / "evil.zip").write_bytes(_zip({"../evil.shp": b"x"}))
+    evil = runner.invoke(app, [*command, str(tmp_path / "evil.zip")])
+    assert evil.exit_code == 2 and json.loads(evil.stdout)["error"]["field"] == "area"
+    assert not (tmp_path.parent / "evil.shp").exists()

@@ -18,7 +18,10 @@ __all__ = ["add_commands"]
 def subscribe_command(
     ctx: typer.Context,
     organisation: str = typer.Argument(..., metavar="ORG", help="code of the subscribing organisation"),
-    area: Path = typer.Option(..., "--area", help="its interest area: a GeoJSON or GeoPackage file of polygons"),
+    area: Path = typer.Option(
+        ..., "--area", help="its interest area: a GeoJSON file, a GeoPackage or a (zipped) Shapefile of polygons"
+    ),
+    layer: str = typer.Option(None, "--layer", help="the layer to read, when the file has several"),
     email: str = typer.Option(None, "--email", help="send the digest to this address"),
     webhook: str = typer.Option(None, "--webhook", help="POST the digest (JSON) to this URL"),
     secret: str = typer.Option(None, "--secret", help="the secret the webhook's HMAC-SHA256 signature uses"),
@@ -26,8 +29,9 @@ def subscribe_command(
 ) -> None:
     """Watch an area: be told of new works, changed windows and new couplings and conflicts there."""
     with context_of(ctx).authorised(Action.CREATE, "subscriptions", organisation, as_json=as_json) as (store, who):
+        shape = area_from_file(area, layer=layer)
         created = subscribe(
-            store, organisation, area_from_file(area), email=email, webhook_url=webhook, secret=secret, actor=who.actor
+            store, organisation, shape, email=email, webhook_url=webhook, secret=secret, actor=who.actor
         )
     if as_json:
         emit_json(subscription_as_json(created))
