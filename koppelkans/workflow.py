@@ -5,7 +5,8 @@ it (with an event) in one transaction. `now` is an argument everywhere, so a clo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from koppelkans.domain.workflow import (
     split_costs,
 )
 from koppelkans.errors import InputError, NotFound, WorkflowRefused
+from koppelkans.notifications import announce_escalations
 from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
@@ -191,9 +193,15 @@ def realise_coupling(
 
 
 def escalate_overdue(
-    store: Repository, *, actor: str = SYSTEM_ACTOR, settings: Settings | None = None, now: datetime | None = None
+    store: Repository,
+    *,
+    actor: str = SYSTEM_ACTOR,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[CouplingWorkflow]:
-    """Escalate to the coordinator every coupling whose step is overdue (once each): flag + `escalated` event."""
+    """Escalate to the coordinator every coupling whose step is overdue (once each): flag + `escalated` event;
+    then tell of every escalation not yet told: the coordinators by e-mail, subscribers by webhook (once each)."""
     now = _now(now)
     store.require_current_schema()
     due = [CouplingWorkflow.from_row(r) for r in store.read_coupling_workflows()]
@@ -213,6 +221,7 @@ def escalate_overdue(
                 now=now,
             )
         )
+    announce_escalations(store, settings=settings, sleep=sleep, actor=actor, now=now)
     return escalated
 
 

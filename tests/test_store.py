@@ -31,7 +31,7 @@ def test_uninitialised_store_is_refused_with_advice(new_store: SqlRepository) ->
 def test_initialise_is_idempotent_and_reaches_head(new_store: SqlRepository) -> None:
     new_store.initialise()
     new_store.initialise()
-    assert new_store.revision() == "0008"
+    assert new_store.revision() == "0009"
     new_store.require_current_schema()
 
 
@@ -263,7 +263,7 @@ def test_a_store_at_the_first_revision_is_migrated_by_init(new_store: SqlReposit
     with pytest.raises(StoreError, match="run `koppelkans init` to migrate"):
         new_store.require_current_schema()
     new_store.initialise()
-    assert new_store.revision() == "0008"
+    assert new_store.revision() == "0009"
     assert new_store.read_findings("conflicts").empty
 
 

@@ -13,13 +13,16 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import httpx
+import numpy as np
+import pandas as pd
 import pytest
 import shapely
 import shapely.geometry
@@ -31,11 +34,14 @@ from koppelkans.cli.main import app
 from koppelkans.config import CRS, Settings
 from koppelkans.couplings import find_couplings
 from koppelkans.domain.audit import AuditEntry, Operation
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.subscriptions import Subscription, digest_for, retry_delays, signature
 from koppelkans.errors import InputError
 from koppelkans.identity import add_user
-from koppelkans.notifications import notify, subscribe
+from koppelkans.notifications import notify, subscribe, subscriptions_of
+from koppelkans.register import import_records
 from koppelkans.store import SqlRepository, open_store
+from koppelkans.workflow import coupling_members, escalate_overdue, propose_coupling, respond_to_coupling
 
 from .api_server import ADMIN, running_server, store_url
 from .register_helpers import load_roombeek
@@ -63,7 +69,7 @@ class Mailbox:
     messages: list[Any] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 OK"
 
 
@@ -203,13 +209,15 @@ def test_notify_mails_the_digest_and_posts_a_signed_webhook_retried_after_a_fail
     assert {c["id"] for c in digest.new_couplings} == in_area and in_area
 
     [(recipients, mail)] = mailbox.messages
-    assert recipients == ["planning@vitens.nl"] and "1 new work(s)" in mail["Subject"]
+    assert recipients == ["planning@vitens.nl"] and mail["Subject"].startswith("Koppelkans VITENS: 1 nieuw werk, ")
     text = mail.get_payload(decode=True).decode()
+    assert text.startswith("Wat er veranderde in het gebied van VITENS van ")  # Dutch unless asked otherwise
     assert "VITENS:W9  Nieuwe waterleiding Roomweg" in text and "VITENS:W3  2027–2031 → 2027–2033" in text
     assert "VITENS:W10" not in text and "GM0153-WEG:W2" not in text
 
     assert [r["verified"] for r in receiver.requests] == [True, True]
     assert receiver.requests[1]["body"]["new_works"][0]["id"] == "VITENS:W9"
+    assert receiver.requests[1]["body"]["event"] == "digest"
     recorded = [(d["channel"], d["attempt"], d["ok"], d["status"]) for d in store.read_deliveries()]
     assert recorded == [("email", 1, True, "sent"), ("webhook", 1, False, "500"), ("webhook", 2, True, "200")]
     assert [(d.channel, d.attempt, d.ok) for d in deliveries] == [
@@ -412,3 +420,157 @@ def test_subscribe_command_reads_a_zipped_shapefile(tmp_path: Path) -> None:
     evil = runner.invoke(app, [*command, str(tmp_path / "evil.zip")])
     assert evil.exit_code == 2 and json.loads(evil.stdout)["error"]["field"] == "area"
     assert not (tmp_path.parent / "evil.shp").exists()
+
+
+# -- the digest's language and what it may tell ------------------------------------------------------
+def test_a_digest_is_dutch_unless_the_subscription_asks_for_english(store: SqlRepository, mailbox: Mailbox) -> None:
+    load_roombeek(store)
+    subscribe(store, "VITENS", AREA, email="nl@vitens.nl")
+    subscribe(store, "VITENS", AREA, email="en@vitens.nl", language="en")
+    with pytest.raises(InputError) as unknown:
+        subscribe(store, "VITENS", AREA, email="de@vitens.nl", language="de")
+    assert unknown.value.field == "language" and len(store.read_subscriptions()) == 2
+    _add_and_change_works(store)
+    find_couplings(store, CouplingOptions(year_from=2026, year_to=2035))
+    sent = notify(store, settings=Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port))
+    mails = {recipients[0]: mail for recipients, mail in mailbox.messages}
+    dutch, english = (mails[a].get_payload(decode=True).decode() for a in ("nl@vitens.nl", "en@vitens.nl"))
+    assert mails["en@vitens.nl"]["Subject"].startswith("Koppelkans VITENS: 1 new work, 1 changed window, ")
+    assert mails["nl@vitens.nl"]["Subject"].startswith("Koppelkans VITENS: 1 nieuw werk, 1 gewijzigd startvenster, ")
+    assert "Nieuwe werken (1):" in dutch and "New works (1):" in english and "Changed start windows (1):" in english
+    couplings = store.read_findings("couplings").set_index("id")
+    digests = {d.language: d for d, _ in sent}
+    [first, *_] = digests["nl"].new_couplings
+    assert first["explanation"] == couplings.loc[first["id"], "explanation_nl"] != ""
+    assert digests["en"].new_couplings[0]["explanation"] == couplings.loc[first["id"], "explanation_en"]
+    assert f"{first['id']}  {couplings.loc[first['id'], 'explanation_nl']}".split("  ")[0] in dutch
+    assert (
+        couplings.loc[first["id"], "explanation_nl"] in dutch
+        and couplings.loc[first["id"], "explanation_en"] in english
+    )
+
+
+CONFIDENTIAL_CABLE = {
+    "id": "ENEXIS:MS9",
+    "organisation": "ENEXIS",
+    "discipline": "electricity_mv",
+    "install_year": 1955,
+    "condition": 5,
+    "condition_year": 2024,
+    "confidential": True,
+    "geometry": "LINESTRING (257606 472500, 257606 472700)",
+}
+
+
+def test_a_digest_never_tells_of_a_coupling_with_an_asset_its_organisation_may_not_see(
+    store: SqlRepository, mailbox: Mailbox
+) -> None:
+    load_roombeek(store)
+    import_records(store, "assets", pd.DataFrame([CONFIDENTIAL_CABLE]), source_crs="EPSG:28992")
+    vitens = subscribe(store, "VITENS", AREA, email="planning@vitens.nl")
+    enexis = subscribe(store, "ENEXIS", AREA, email="planning@enexis.nl")
+    find_couplings(store, CouplingOptions(year_from=2026, year_to=2036))
+    with_cable = {
+        str(row["id"])
+        for _, row in store.read_findings("couplings").iterrows()
+        if "ENEXIS:MS9" in {m["id"] for m in members_from_text(row["members"])}
+    }
+    assert with_cable  # the worn-out cable couples with the Roomweg works
+    sent = notify(store, settings=Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port))
+    told = {d.subscription_id: {f["id"] for f in d.new_couplings} for d, _ in sent}
+    assert with_cable <= told[enexis["id"]] and not with_cable & told[vitens["id"]]
+    mails = {recipients[0]: mail.get_payload(decode=True).decode() for recipients, mail in mailbox.messages}
+    assert "ENEXIS:MS9" not in mails["planning@vitens.nl"]
+
+
+# -- escalations ------------------------------------------------------------------------------------
+def _coupling_of(store: SqlRepository, *organisations: str) -> str:
+    find_couplings(store, CouplingOptions(year_from=2026, year_to=2035))
+    for coupling_id in store.read_findings("couplings")["id"]:
+        if coupling_members(store, coupling_id) == list(organisations):
+            return str(coupling_id)
+    raise AssertionError(f"no coupling between {organisations}")
+
+
+def test_an_escalation_mails_the_coordinators_and_posts_an_event_to_subscribers_once(
+    store: SqlRepository, mailbox: Mailbox, receiver: Receiver
+) -> None:
+    load_roombeek(store)
+    for email, organisation, role in (
+        ("anna@enschede.nl", "GM0153", "coordinator"),
+        ("bert@enschede.nl", "GM0153", "coordinator"),
+        ("carla@enschede.nl", "GM0153", "editor"),
+    ):
+        add_user(store, email, organisation=organisation, role=role, password=None)
+    near = subscribe(store, "VITENS", AREA, webhook_url=receiver.url, secret=SECRET)
+    far = shapely.box(250_000, 470_000, 250_100, 470_100)
+    subscribe(store, "GLASVEZEL", far, webhook_url=receiver.url + "?far", secret=SECRET)
+    coupling = _coupling_of(store, "GM0153-RIO", "GM0153-WEG")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    propose_coupling(store, coupling, now=start)
+    respond_to_coupling(store, coupling, "GM0153-RIO", "accept", now=start + timedelta(days=3))
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port, webhook_backoff_s=0.01)
+
+    assert escalate_overdue(store, settings=settings, now=start + timedelta(days=10)) == []
+    assert mailbox.messages == [] and receiver.requests == []
+    [escalated] = escalate_overdue(store, settings=settings, now=start + timedelta(days=16))
+    assert escalated.coupling_id == coupling
+    assert sorted(r[0] for r, _ in mailbox.messages) == ["anna@enschede.nl", "bert@enschede.nl"]
+    mail = mailbox.messages[0][1]
+    assert mail["Subject"] == f"Koppelkans: {coupling} is geëscaleerd"
+    text = mail.get_payload(decode=True).decode()
+    assert "Nog geen antwoord van: GM0153-WEG" in text and escalated.deadline in text
+    assert [r["verified"] for r in receiver.requests] == [True, True]  # the first answered 500, then retried
+    body = receiver.requests[1]["body"]
+    assert body["event"] == "escalation" and body["coupling"] == coupling and body["subscription"] == near["id"]
+    assert body["waiting_for"] == ["GM0153-WEG"] and body["status"] == "under_review"
+    [announced] = [e for e in store.read_coupling_events(coupling_id=coupling) if e["event"] == "escalation_announced"]
+    assert announced["detail"]["complete"] is True
+    assert [(d["channel"], d["ok"]) for d in announced["detail"]["deliveries"]] == [
+        ("email", True),
+        ("email", True),
+        ("webhook", False),
+        ("webhook", True),
+    ]
+
+    assert escalate_overdue(store, settings=settings, now=start + timedelta(days=20)) == []
+    assert len(mailbox.messages) == 2 and len(receiver.requests) == 2  # escalating again sends nothing twice
+
+
+def test_an_escalation_not_delivered_is_told_again_to_whom_it_did_not_reach(
+    store: SqlRepository, mailbox: Mailbox
+) -> None:
+    load_roombeek(store)
+    add_user(store, "anna@enschede.nl", organisation="GM0153", role="coordinator", password=None)
+    coupling = _coupling_of(store, "GM0153-RIO", "GM0153-WEG")
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    propose_coupling(store, coupling, now=start)
+    down = Settings(smtp_host="127.0.0.1", smtp_port=_free_port())
+    escalate_overdue(store, settings=down, now=start + timedelta(days=16))
+    add_user(store, "bert@enschede.nl", organisation="GM0153", role="coordinator", password=None)
+    escalate_overdue(
+        store, settings=Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port), now=start + timedelta(days=17)
+    )
+    assert sorted(r[0] for r, _ in mailbox.messages) == ["anna@enschede.nl", "bert@enschede.nl"]
+    escalate_overdue(
+        store, settings=Settings(smtp_host="127.0.0.1", smtp_port=mailbox.port), now=start + timedelta(days=18)
+    )
+    assert len(mailbox.messages) == 2
+    events = [e for e in store.read_coupling_events(coupling_id=coupling) if e["event"] == "escalation_announced"]
+    assert [e["detail"]["complete"] for e in events] == [False, True]
+
+
+# -- the schema ---------------------------------------------------------------------------------------
+def test_subscriptions_made_before_the_language_column_keep_dutch(new_store: SqlRepository) -> None:
+    from alembic import command
+
+    with new_store.engine.begin() as conn:
+        command.upgrade(new_store._alembic_config(conn), "0008")
+        conn.exec_driver_sql("ALTER TABLE subscriptions DROP COLUMN language")  # as 0007 made it before 0009
+        old = {"id": "SUB-old", "organisation": "VITENS", "email": "p@vitens.nl", "told_findings": "[]"}
+        row = pd.DataFrame([{**old, "created_at": "2026-01-01", "last_notified_at": "2026-01-01"}])
+        new_store._bulk_insert(conn, "subscriptions", row, np.array([AREA], dtype=object))
+    new_store.initialise()
+    assert new_store.revision() == "0009"
+    [kept] = subscriptions_of(new_store)
+    assert kept.id == "SUB-old" and kept.language == "nl" and kept.area.equals(AREA)

@@ -153,8 +153,9 @@ def test_workflow_in_the_store_escalates_on_the_clock(store: SqlRepository) -> N
     assert escalated.coupling_id == coupling and escalated.status is CouplingStatus.UNDER_REVIEW
     assert escalate_overdue(store, now=_day(17)) == []
     events = store.read_coupling_events(coupling_id=coupling)
-    assert [e["event"] for e in events] == ["proposed", "responded", "escalated"]
+    assert [e["event"] for e in events] == ["proposed", "responded", "escalated", "escalation_announced"]
     assert events[2]["detail"]["waiting_for"] == ["GM0153-WEG"]
+    assert events[3]["detail"] == {"deliveries": [], "complete": True}  # no coordinator, no subscriber: nobody
     accepted = respond_to_coupling(store, coupling, "GM0153-WEG", "accept", actor="bob@weg.nl", now=_day(18))
     assert accepted.status is CouplingStatus.ACCEPTED and accepted.escalated  # the flag stays for the record
     split_coupling_costs(store, coupling, {"GM0153-RIO": 70, "GM0153-WEG": 30}, now=_day(19))

@@ -10,6 +10,7 @@ import typer
 from koppelkans.access import Action
 from koppelkans.cli.shell import context_of, emit_json
 from koppelkans.domain.audit import moment_of
+from koppelkans.messages import digest_subject
 from koppelkans.notifications import area_from_file, notify, subscribe, subscription_as_json
 
 __all__ = ["add_commands"]
@@ -25,13 +26,21 @@ def subscribe_command(
     email: str = typer.Option(None, "--email", help="send the digest to this address"),
     webhook: str = typer.Option(None, "--webhook", help="POST the digest (JSON) to this URL"),
     secret: str = typer.Option(None, "--secret", help="the secret the webhook's HMAC-SHA256 signature uses"),
+    language: str = typer.Option("nl", "--language", help="language of the e-mail digest: nl (default) or en"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Watch an area: be told of new works, changed windows and new couplings and conflicts there."""
     with context_of(ctx).authorised(Action.CREATE, "subscriptions", organisation, as_json=as_json) as (store, who):
         shape = area_from_file(area, layer=layer)
         created = subscribe(
-            store, organisation, shape, email=email, webhook_url=webhook, secret=secret, actor=who.actor
+            store,
+            organisation,
+            shape,
+            email=email,
+            webhook_url=webhook,
+            secret=secret,
+            language=language,
+            actor=who.actor,
         )
     if as_json:
         emit_json(subscription_as_json(created))
@@ -60,7 +69,7 @@ def notify_command(
         return
     for digest, deliveries in sent:
         outcome = ", ".join(f"{d.channel} #{d.attempt} {'ok' if d.ok else 'failed'}" for d in deliveries)
-        typer.echo(f"{digest.subscription_id} ({digest.organisation}): {digest.subject()} — {outcome}")
+        typer.echo(f"{digest.subscription_id} ({digest.organisation}): {digest_subject(digest)} — {outcome}")
     typer.echo(f"{len(sent)} digest(s) sent")
 
 

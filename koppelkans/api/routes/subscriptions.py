@@ -8,7 +8,7 @@ multipart/form-data): a GeoJSON file, a GeoPackage or a zipped Shapefile of poly
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import shapely
@@ -34,6 +34,7 @@ from koppelkans.notifications import (
 __all__ = ["UPLOAD_PATH", "router"]
 
 router = APIRouter(prefix="/api/subscriptions", tags=["subscriptions"])
+Language = Literal["nl", "en"]
 UPLOAD_PATH = "/api/subscriptions/upload"
 """The one path that takes bodies larger than the API's usual limit (up to the `upload_max_mb` setting)."""
 
@@ -47,6 +48,7 @@ class SubscriptionBody(BaseModel):
     email: str | None = Field(default=None, description="send the digest to this address")
     webhook_url: str | None = Field(default=None, description="POST the digest (JSON, signed) to this URL")
     secret: str | None = Field(default=None, description="the webhook's HMAC-SHA256 signing secret")
+    language: Language = Field(default="nl", description="language of the e-mail digest: nl (default) or en")
 
 
 def _area(geojson: dict[str, Any], crs: str) -> shapely.Geometry:
@@ -75,6 +77,7 @@ def create_subscription(
         email=body.email,
         webhook_url=body.webhook_url,
         secret=body.secret,
+        language=body.language,
         actor=actor,
     )
     return subscription_as_json(created)
@@ -92,6 +95,7 @@ def create_subscription_from_file(
     email: Annotated[str | None, Form(description="send the digest to this address")] = None,
     webhook_url: Annotated[str | None, Form(description="POST the digest (JSON, signed) to this URL")] = None,
     secret: Annotated[str | None, Form(description="the webhook's HMAC-SHA256 signing secret")] = None,
+    language: Annotated[Language, Form(description="language of the e-mail digest: nl (default) or en")] = "nl",
     layer: Annotated[str | None, Form(description="the layer to read, when the file has several")] = None,
 ) -> dict[str, Any]:
     """Watch the area in an uploaded file (its polygons together, reprojected to EPSG:28992); like `POST
@@ -104,6 +108,7 @@ def create_subscription_from_file(
         email=email,
         webhook_url=webhook_url,
         secret=secret,
+        language=language,
         actor=actor,
     )
     return subscription_as_json(created)
