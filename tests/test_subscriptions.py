@@ -295,6 +295,9 @@ def test_subscription_endpoints(api: ApiServer) -> None:
     assert created.status_code == 201, created.text
     subscription = created.json()
     assert "secret" not in subscription and shapely.from_wkt(subscription["area_wkt"]).equals_exact(AREA, 0.01)
+    assert subscription["language"] == "nl"
+    german = api.client.post("/api/subscriptions", json={**body, "language": "de"})
+    assert german.status_code == 422 and german.json()["error"]["field"] == "language"
     bad = api.client.post("/api/subscriptions", json={**body, "area": {"type": "Point", "coordinates": [6.9, 52.2]}})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "area"
     assert [s["id"] for s in api.client.get("/api/subscriptions").json()] == [subscription["id"]]

@@ -85,12 +85,12 @@ def visible_selection(store: Repository, kind: str, selection: Selection, princi
         return selection
     prefilter = {**selection.where, "attributes": Mentioning(CONFIDENTIALITY_KEYS)}
     candidates = read_selection(store, kind, replace(selection, where=prefilter))
-    hidden = candidates.loc[hidden_assets(principal, candidates), key].tolist()
+    hidden = set(candidates.loc[hidden_assets(principal, candidates), key])
     if not hidden:
         return selection
     if key in selection.where:
-        return _narrowed(selection, key, [v for v in _listed(selection.where[key]) if v not in set(hidden)])
-    return replace(selection, where={**selection.where, key: Excluding(tuple(hidden))})
+        return _narrowed(selection, key, [v for v in _listed(selection.where[key]) if v not in hidden])
+    return replace(selection, where={**selection.where, key: Excluding(tuple(sorted(hidden)))})
 
 
 # -- steps -------------------------------------------------------------------------------------
