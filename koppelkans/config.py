@@ -228,6 +228,9 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(
         default=2.0, ge=0, description="wait before the first retry of a webhook; doubled after each failure"
     )
+    upload_max_mb: float = Field(
+        default=20.0, gt=0, description="largest file the API accepts as a subscription's area (413 above it)"
+    )
     webhook_timeout_s: float = Field(default=10.0, gt=0, description="how long a webhook receiver may take")
 
 

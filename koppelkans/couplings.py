@@ -3,7 +3,6 @@ GeoJSON or Excel (the shapes the CLI and the API return)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pandas as pd
 
 from koppelkans.analysis.coupling import CouplingOptions, Findings, findings_from_snapshot
 from koppelkans.config import MAP_CRS
+from koppelkans.domain.findings import members_as_json, members_as_text
 from koppelkans.errors import InputError
 from koppelkans.register import snapshot_of
 from koppelkans.store import SYSTEM_ACTOR, Repository
@@ -50,7 +50,7 @@ def find_couplings(
 def _stored(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Findings as table rows: members as JSON, segments ';'-joined, years ';'-joined."""
     stored = frame.copy()
-    stored["members"] = [json.dumps([{"type": t, "id": i} for t, i in m]) for m in frame["members"]]
+    stored["members"] = [members_as_text(m) for m in frame["members"]]
     stored["segment_ids"] = [";".join(s) for s in frame["segment_ids"]]
     if "years" in frame:
         stored["years"] = [";".join(str(y) for y in years) for years in frame["years"]]
@@ -64,7 +64,7 @@ def findings_as_json(findings: Findings, *, language: str = "nl") -> dict[str, A
         {
             "id": c.id,
             "kind": c.kind,
-            "members": [{"type": t, "id": i} for t, i in c.members],
+            "members": members_as_json(c.members),
             "segments": list(c.segment_ids),
             "window": [int(c.window_start), int(c.window_end)],
             "saving_eur": float(c.saving_eur),
@@ -79,7 +79,7 @@ def findings_as_json(findings: Findings, *, language: str = "nl") -> dict[str, A
         {
             "id": c.id,
             "type": c.kind,
-            "members": [{"type": t, "id": i} for t, i in c.members],
+            "members": members_as_json(c.members),
             "segments": list(c.segment_ids),
             "years": [int(y) for y in c.years],
             "explanation": getattr(c, f"explanation_{language}"),

@@ -6,7 +6,6 @@ Decisions (who may do what, what is confidential) are in `koppelkans.access`; ro
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from koppelkans.access import ROLES, SCOPES, Principal, Role, hidden_assets
 from koppelkans.access.confidentiality import involves_hidden
 from koppelkans.access.credentials import hash_password, hash_secret, new_secret, password_matches
 from koppelkans.config import Settings
+from koppelkans.domain.findings import members_from_text
 from koppelkans.errors import NotFound, Problem, TooManyAttempts, Unauthenticated, ValidationFailed
 from koppelkans.store import Repository
 
@@ -261,7 +261,7 @@ class _VisibleStore:
         rows = self._store.read_findings(table)
         if table not in ("couplings", "conflicts") or rows.empty:
             return rows
-        members = [json.loads(m) if isinstance(m, str) else list(m) for m in rows["members"]]
+        members = [members_from_text(m) for m in rows["members"]]
         asset_ids = sorted({m["id"] for ms in members for m in ms if m["type"] == "asset"})
         assets = self._store.read("assets", ids=asset_ids)
         hidden = frozenset(assets.loc[hidden_assets(self._principal, assets), "id"])

@@ -1,14 +1,18 @@
-"""Use case: subscriptions and notifications (C4). An organisation registers the area it watches (a GeoJSON
-or GeoPackage file, or a drawn polygon), and `notify` sends each subscription what is due: an e-mail digest
-over SMTP and a signed webhook (retried with backoff, every attempt recorded). The digest's content is
-decided by `koppelkans.domain.subscriptions`; this module reads the store, sends and records.
+"""Use case: subscriptions and notifications (C4). An organisation registers the area it watches (a drawn
+polygon, or a GeoJSON, GeoPackage or zipped Shapefile), and `notify` sends each subscription what is due: an
+e-mail digest over SMTP in its language and a signed webhook (retried with backoff, every attempt recorded).
+`announce_escalations` tells the coordinators (e-mail) and the subscriptions concerned (webhook) of couplings
+escalated past their deadline (C3). What a digest holds is decided by `koppelkans.domain.subscriptions`, its
+words by `koppelkans.messages`; this module reads the store, sends and records.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import smtplib
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -23,8 +27,11 @@ import geopandas as gpd
 import httpx
 import shapely
 
-from koppelkans.config import CRS, Settings
+from koppelkans.access import Principal, Role, hidden_assets
+from koppelkans.brief.i18n import LANGUAGES
+from koppelkans.config import CRS, NL_BOUNDS_RD, Settings
 from koppelkans.domain.audit import timestamp
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.subscriptions import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -34,12 +41,21 @@ from koppelkans.domain.subscriptions import (
     retry_delays,
     signature,
 )
-from koppelkans.errors import InputError, NotFound
+from koppelkans.domain.workflow import CouplingWorkflow
+from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
+from koppelkans.identity import as_seen_by
+from koppelkans.io.exchange import read_table
+from koppelkans.messages import digest_subject, digest_text, escalation_subject, escalation_text
 from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
+    "ANNOUNCED",
+    "ESCALATION_EVENT",
+    "Attempt",
     "Delivery",
+    "announce_escalations",
     "area_from_file",
+    "area_from_upload",
     "notify",
     "subscribe",
     "subscription_as_json",
@@ -80,23 +96,52 @@ class Delivery:
 
 
 # -- subscribing --------------------------------------------------------------------------------
-def area_from_file(path: str | Path) -> shapely.Geometry:
-    """The area in a GeoJSON or GeoPackage file (all its polygons together), in EPSG:28992."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"no such file: {path}", field="area")
+AREA_FORMATS = "a GeoJSON file, a GeoPackage or a zipped Shapefile"
+
+_SIGNATURES = ((b"SQLite format 3\x00", ".gpkg"), (b"PK\x03\x04", ".zip"), (b"{", ".geojson"))
+"""How an uploaded file's first bytes tell its format (a GeoJSON text may start with a BOM and blanks)."""
+
+
+def area_from_file(path: str | Path, *, layer: str | None = None) -> shapely.Geometry:
+    """The area in a GeoJSON, GeoPackage or (zipped) Shapefile: all its polygons together, in EPSG:28992."""
     try:
-        frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own errors for unreadable files
-        raise InputError(f"{path.name}: cannot read an area from it ({exc})", field="area") from None
-    if frame.crs is None:
-        raise InputError(f"{path.name} names no CRS; save it with one (e.g. EPSG:28992 or EPSG:4326)", field="area")
-    return _checked_area(shapely.union_all(frame.to_crs(CRS).geometry.to_numpy()), source=path.name)
+        table = read_table(path, layer=layer)
+    except InputError as error:
+        raise InputError(error.message, field="area") from None
+    name = Path(path).name
+    if not isinstance(table.frame, gpd.GeoDataFrame):
+        raise InputError(f"{name}: no geometries; give {AREA_FORMATS} of polygons", field="area")
+    if table.crs is None:
+        raise InputError(f"{name} names no CRS; save it with one (e.g. EPSG:28992 or EPSG:4326)", field="area")
+    polygons = table.frame.to_crs(CRS).geometry.to_numpy()
+    return _checked_area(shapely.union_all(polygons), source=name)
+
+
+def area_from_upload(data: bytes, *, layer: str | None = None) -> shapely.Geometry:
+    """The area in an uploaded file, its format told by its content (the client's file name is never used:
+    it could name any path). A file that is none of the formats or holds no polygons is refused with 422."""
+    content = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    suffix = next((suffix for magic, suffix in _SIGNATURES if content.startswith(magic)), None)
+    if suffix is None:
+        raise _refused_upload(f"the file is not {AREA_FORMATS}")
+    with tempfile.TemporaryDirectory(prefix="koppelkans-area-") as folder:
+        path = Path(folder) / f"area{suffix}"
+        path.write_bytes(data)
+        try:
+            return area_from_file(path, layer=layer)
+        except InputError as error:
+            raise _refused_upload(error.message.replace(f"{folder}/", "").replace(path.name, "the file")) from None
+
+
+def _refused_upload(reason: str) -> ValidationFailed:
+    return ValidationFailed([Problem(kind="subscriptions", record=None, field="area", reason=reason)])
 
 
 def _checked_area(area: shapely.Geometry, *, source: str) -> shapely.Geometry:
     if area is None or area.is_empty or area.geom_type not in ("Polygon", "MultiPolygon"):
         raise InputError(f"{source}: the area must be one or more polygons", field="area")
+    if not shapely.intersects(area, shapely.box(*NL_BOUNDS_RD)) or not all(map(math.isfinite, area.bounds)):
+        raise InputError(f"{source}: the area lies outside the Netherlands; does it name its CRS?", field="area")
     return area if area.is_valid else shapely.make_valid(area)
 
 
@@ -120,15 +165,19 @@ def subscribe(
     email: str | None = None,
     webhook_url: str | None = None,
     secret: str | None = None,
+    language: str = "nl",
     actor: str = SYSTEM_ACTOR,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Register an organisation's interest area (EPSG:28992); it is told of what happens there from now on."""
+    """Register an organisation's interest area (EPSG:28992); it is told of what happens there from now on, its
+    e-mail digest in `language` (nl, the default, or en)."""
     store.require_current_schema()
     if organisation not in store.keys("organisations"):
         raise InputError(f"unknown organisation {organisation!r}", record=organisation, field="organisation")
     area = _checked_area(area, source="the area")
     _checked_channels(email, webhook_url, secret)
+    if language not in LANGUAGES:
+        raise InputError(f"unknown language {language!r}; expected {' or '.join(LANGUAGES)}", field="language")
     moment = timestamp(now or datetime.now(UTC))
     told = set(_findings_in(store, area))  # what exists already is not news
     subscription = {
@@ -140,6 +189,7 @@ def subscribe(
         "created_at": moment,
         "last_notified_at": moment,
         "told_findings": sorted(told),
+        "language": language,
         "area": area,
     }
     with store.transaction(actor=actor) as tx:
@@ -173,6 +223,7 @@ def subscriptions_of(store: Repository, *, ids: Sequence[str] | None = None) -> 
             secret=row["secret"],
             last_notified_at=row["last_notified_at"],
             told_findings=frozenset(row["told_findings"]),
+            language=row.get("language") or "nl",
         )
         for row in store.read_subscriptions(ids=ids)
     ]
@@ -200,7 +251,8 @@ def notify(
     """Send every subscription the digest of what happened in its area since it was last told.
 
     A subscription counts as told (its period closes, its findings are remembered) only when every channel
-    delivered; otherwise the same changes are sent again next time, together with newer ones.
+    delivered; otherwise the same changes are sent again next time, together with newer ones. Couplings and
+    conflicts that involve a confidential asset its organisation may not see are left out of its digest.
     """
     settings = settings or Settings()
     store.require_current_schema()
@@ -210,9 +262,10 @@ def notify(
         return []
     since = min(s.last_notified_at for s in subscriptions)
     entries = store.read_audit(kind="works", since=since, until=until)
-    couplings, conflicts = store.read_findings("couplings"), store.read_findings("conflicts")
     sent = []
     for subscription in subscriptions:
+        seen = as_seen_by(_organisation_viewer(subscription.organisation), store)
+        couplings, conflicts = seen.read_findings("couplings"), seen.read_findings("conflicts")
         digest = digest_for(subscription, entries, couplings=couplings, conflicts=conflicts, until=until)
         deliveries = [] if digest.is_empty else _deliver(subscription, digest, settings, sleep)
         told = all(d.ok for d in deliveries if _is_last_attempt(d, deliveries))
@@ -229,75 +282,204 @@ def notify(
     return sent
 
 
+def _organisation_viewer(organisation: str) -> Principal:
+    """Whom a subscription's messages are for: its organisation, seeing what any of its users may see."""
+    return Principal(email=None, organisation=organisation, role=Role.VIEWER, scope="read")
+
+
 def _is_last_attempt(delivery: Delivery, deliveries: list[Delivery]) -> bool:
     return delivery.attempt == max(d.attempt for d in deliveries if d.channel == delivery.channel)
 
 
 def _deliver(subscription: Subscription, digest: Digest, settings: Settings, sleep: Sleep) -> list[Delivery]:
-    deliveries = []
+    attempts = []
     if subscription.email:
-        deliveries.append(_send_email(subscription, digest, settings))
-    if subscription.webhook_url:
-        deliveries += _post_webhook(subscription, digest, settings, sleep)
-    return deliveries
+        attempts.append(_send_email(subscription.email, digest_subject(digest), digest_text(digest), settings))
+    if subscription.webhook_url and subscription.secret:
+        attempts += _post_webhook(subscription.webhook_url, subscription.secret, digest.as_json(), settings, sleep)
+    return [
+        Delivery(**attempt.__dict__, subscription_id=subscription.id, digest_until=digest.until) for attempt in attempts
+    ]
 
 
-def _attempt(subscription: Subscription, digest: Digest, channel: str, target: str, attempt: int) -> dict[str, Any]:
+# -- escalations --------------------------------------------------------------------------------
+ESCALATION_EVENT = "escalation"
+ANNOUNCED = "escalation_announced"
+"""The coupling event that records who was told of an escalation (and whether everyone was)."""
+
+
+def announce_escalations(
+    store: Repository,
+    *,
+    settings: Settings | None = None,
+    sleep: Sleep = time.sleep,
+    actor: str = SYSTEM_ACTOR,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Tell of every escalated coupling not yet announced: an e-mail to each coordinator and an `escalation`
+    event to the webhook of each subscription whose area it lies in or whose organisation it concerns.
+
+    Each is sent once: who was told is recorded as a coupling event, and a coupling is announced again (to
+    those not reached yet) only when a delivery failed. Returns the events recorded.
+    """
+    settings = settings or Settings()
+    events = store.read_coupling_events()
+    reached = _reached(events)
+    done = {e["coupling_id"] for e in events if e["event"] == ANNOUNCED and e["detail"].get("complete")}
+    pending = [
+        CouplingWorkflow.from_row(row)
+        for row in store.read_coupling_workflows()
+        if row["escalated"] and row["coupling_id"] not in done
+    ]
+    if not pending:
+        return []
+    couplings = store.read_findings("couplings").set_index("id", drop=False)
+    coordinators = _coordinators(store)
+    subscriptions = [s for s in subscriptions_of(store) if s.webhook_url and s.secret]
+    recorded = []
+    for workflow in pending:
+        found = couplings.loc[workflow.coupling_id] if workflow.coupling_id in couplings.index else None
+        kind = None if found is None else str(found["kind"])
+        told = reached.get(workflow.coupling_id, set())
+        attempts = [
+            _send_email(
+                email,
+                escalation_subject(workflow, language=settings.language),
+                escalation_text(workflow, kind=kind, language=settings.language),
+                settings,
+            )
+            for email in coordinators
+            if email not in told
+        ]
+        payload = {**_escalation_json(workflow, kind=kind), "event": ESCALATION_EVENT}
+        for subscription in _told_of(store, workflow, found, subscriptions):
+            if subscription.webhook_url not in told:
+                body = {**payload, "subscription": subscription.id, "organisation": subscription.organisation}
+                attempts += _post_webhook(subscription.webhook_url, subscription.secret, body, settings, sleep)
+        detail = {
+            "deliveries": [a.__dict__ for a in attempts],
+            "complete": all(a.ok for a in attempts if _is_final(a, attempts)),
+        }
+        moment = timestamp(now or datetime.now(UTC))
+        with store.transaction(actor=actor) as tx:
+            tx.log_coupling_event(workflow.coupling_id, ANNOUNCED, detail, at=moment)
+        recorded.append({"coupling_id": workflow.coupling_id, **detail})
+    return recorded
+
+
+def _escalation_json(workflow: CouplingWorkflow, *, kind: str | None) -> dict[str, Any]:
     return {
-        "subscription_id": subscription.id,
-        "channel": channel,
-        "target": target,
-        "attempt": attempt,
-        "at": timestamp(datetime.now(UTC)),
-        "digest_until": digest.until,
+        "coupling": workflow.coupling_id,
+        "kind": kind,
+        "status": workflow.status.value,
+        "deadline": workflow.deadline,
+        "escalated_at": workflow.escalated_at,
+        "members": list(workflow.members),
+        "waiting_for": list(workflow.waiting_for),
     }
 
 
-def _send_email(subscription: Subscription, digest: Digest, settings: Settings) -> Delivery:
-    """The digest as a plain-text e-mail over SMTP (host, port and sender from the settings)."""
-    assert subscription.email is not None
-    base = _attempt(subscription, digest, "email", subscription.email, 1)
+def _reached(events: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Per coupling, the addresses and URLs an announcement of its escalation reached."""
+    reached: dict[str, set[str]] = {}
+    for event in events:
+        if event["event"] == ANNOUNCED:
+            ok = {d["target"] for d in event["detail"].get("deliveries", []) if d["ok"]}
+            reached.setdefault(event["coupling_id"], set()).update(ok)
+    return reached
+
+
+def _coordinators(store: Repository) -> list[str]:
+    users = store.read_users()
+    active = users[(users["role"] == Role.COORDINATOR.value) & ~users["disabled"].astype(bool)]
+    return list(active["email"])
+
+
+def _told_of(
+    store: Repository, workflow: CouplingWorkflow, coupling: Any, subscriptions: list[Subscription]
+) -> list[Subscription]:
+    """The subscriptions whose organisation is a member of the coupling or whose area meets it, if their
+    organisation may see it (it involves none of the confidential assets hidden from them)."""
+    members = members_from_text(None if coupling is None else coupling["members"])
+    asset_ids = [m["id"] for m in members if m["type"] in ("asset", "due_asset")]
+    assets = store.read("assets", ids=asset_ids) if asset_ids else None
+    told = []
+    for subscription in subscriptions:
+        concerned = subscription.organisation in workflow.members or (
+            coupling is not None and bool(shapely.intersects(coupling["geometry"], subscription.area))
+        )
+        if not concerned:
+            continue
+        if assets is not None and hidden_assets(_organisation_viewer(subscription.organisation), assets).any():
+            continue
+        told.append(subscription)
+    return told
+
+
+# -- sending ------------------------------------------------------------------------------------
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """One try to send a message on one channel (an e-mail, or one POST of a webhook)."""
+
+    channel: str
+    target: str
+    attempt: int
+    ok: bool
+    status: str | None
+    error: str | None
+    at: str
+
+
+def _is_final(attempt: Attempt, attempts: Sequence[Attempt]) -> bool:
+    same = [a.attempt for a in attempts if a.channel == attempt.channel and a.target == attempt.target]
+    return attempt.attempt == max(same)
+
+
+def _send_email(to: str, subject: str, text: str, settings: Settings) -> Attempt:
+    """A plain-text e-mail over SMTP (host, port and sender from the settings)."""
+    at = timestamp(datetime.now(UTC))
     try:
         message = EmailMessage()
         message["From"] = settings.smtp_from
-        message["To"] = subscription.email
-        message["Subject"] = digest.subject()
-        message.set_content(digest.text())
+        message["To"] = to
+        message["Subject"] = subject
+        message.set_content(text)
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.webhook_timeout_s) as smtp:
             smtp.send_message(message)
     except (OSError, ValueError, smtplib.SMTPException) as exc:
-        return Delivery(**base, ok=False, status=None, error=str(exc) or type(exc).__name__)
-    return Delivery(**base, ok=True, status="sent", error=None)
+        return Attempt(channel="email", target=to, attempt=1, ok=False, status=None, error=_said(exc), at=at)
+    return Attempt(channel="email", target=to, attempt=1, ok=True, status="sent", error=None, at=at)
 
 
-def _post_webhook(subscription: Subscription, digest: Digest, settings: Settings, sleep: Sleep) -> list[Delivery]:
-    """POST the digest as JSON, signed; retried after each failure (an error or a non-2xx answer) with backoff."""
-    assert subscription.webhook_url is not None and subscription.secret is not None
-    body = json.dumps(digest.as_json(), ensure_ascii=False, sort_keys=True).encode()
+def _post_webhook(url: str, secret: str, payload: dict[str, Any], settings: Settings, sleep: Sleep) -> list[Attempt]:
+    """POST the payload as JSON, signed; retried after each failure (an error or a non-2xx answer) with backoff."""
+    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
     delays = retry_delays(settings.webhook_attempts, settings.webhook_backoff_s)
-    deliveries = []
+    attempts = []
     for attempt in range(1, settings.webhook_attempts + 1):
         sent_at = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: sent_at,
-            SIGNATURE_HEADER: signature(subscription.secret, sent_at, body),
+            SIGNATURE_HEADER: signature(secret, sent_at, body),
         }
-        base = _attempt(subscription, digest, "webhook", subscription.webhook_url, attempt)
+        base = {"channel": "webhook", "target": url, "attempt": attempt, "at": timestamp(datetime.now(UTC))}
         try:
-            response = httpx.post(
-                subscription.webhook_url, content=body, headers=headers, timeout=settings.webhook_timeout_s
-            )
-            delivery = Delivery(
+            response = httpx.post(url, content=body, headers=headers, timeout=settings.webhook_timeout_s)
+            tried = Attempt(
                 **base,
                 ok=response.is_success,
                 status=str(response.status_code),
                 error=None if response.is_success else response.text[:200],
             )
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            delivery = Delivery(**base, ok=False, status=None, error=str(exc) or type(exc).__name__)
-        deliveries.append(delivery)
-        if delivery.ok or attempt > len(delays):
+            tried = Attempt(**base, ok=False, status=None, error=_said(exc))
+        attempts.append(tried)
+        if tried.ok or attempt > len(delays):
             break
         sleep(delays[attempt - 1])
-    return deliveries
+    return attempts
+
+
+def _said(exc: Exception) -> str:
+    return str(exc) or type(exc).__name__

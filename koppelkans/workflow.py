@@ -5,14 +5,15 @@ it (with an event) in one transaction. `now` is an argument everywhere, so a clo
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from koppelkans.access import Action, Principal, may
 from koppelkans.config import Settings
 from koppelkans.domain.audit import timestamp
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.records import KINDS
 from koppelkans.domain.workflow import (
     CouplingWorkflow,
@@ -28,6 +29,7 @@ from koppelkans.domain.workflow import (
     split_costs,
 )
 from koppelkans.errors import InputError, NotFound, WorkflowRefused
+from koppelkans.notifications import announce_escalations
 from koppelkans.store import SYSTEM_ACTOR, Repository
 
 __all__ = [
@@ -63,8 +65,7 @@ def coupling_members(store: Repository, coupling_id: str) -> list[str]:
         raise NotFound(
             f"no coupling {coupling_id!r}; run `koppelkans couplings` to find them", record=coupling_id, field="id"
         )
-    members = found.iloc[0]["members"]
-    members = json.loads(members) if isinstance(members, str) else members
+    members = members_from_text(found.iloc[0]["members"])
     ids_by_kind: dict[str, list[str]] = {}
     for member in members:
         kind = _MEMBER_KINDS.get(member["type"], f"{member['type']}s")
@@ -198,9 +199,15 @@ def realise_coupling(
 
 
 def escalate_overdue(
-    store: Repository, *, actor: str = SYSTEM_ACTOR, now: datetime | None = None
+    store: Repository,
+    *,
+    actor: str = SYSTEM_ACTOR,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> list[CouplingWorkflow]:
-    """Escalate to the coordinator every coupling whose step is overdue (once each): flag + `escalated` event."""
+    """Escalate to the coordinator every coupling whose step is overdue (once each): flag + `escalated` event;
+    then tell of every escalation not yet told: the coordinators by e-mail, subscribers by webhook (once each)."""
     now = _now(now)
     store.require_current_schema()
     due = [CouplingWorkflow.from_row(r) for r in store.read_coupling_workflows()]
@@ -220,6 +227,7 @@ def escalate_overdue(
                 now=now,
             )
         )
+    announce_escalations(store, settings=settings, sleep=sleep, actor=actor, now=now)
     return escalated
 
 

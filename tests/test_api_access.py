@@ -137,6 +137,10 @@ def request_for(served: Served, method: str, path: str, role: str) -> tuple[str,
     if kind == "subscriptions":
         area = {"type": "Polygon", "coordinates": [[[6.89, 52.21], [6.9, 52.21], [6.9, 52.22], [6.89, 52.21]]]}
         body = {"organisation": "ENEXIS", "area": area, "email": "net@enexis.nl"}
+        if path.endswith("/upload"):
+            geojson = json.dumps({"type": "Feature", "properties": {}, "geometry": area}).encode()
+            form = {k: v for k, v in body.items() if k != "area"}
+            return path, {"data": form, "files": {"area": ("../../etc/passwd", geojson)}}
         if method == "POST":
             return path, {"json": body}
         with served.client("admin") as admin:
@@ -193,8 +197,9 @@ def mutating_operations(served: Served) -> list[tuple[str, str]]:
 
 def test_every_role_against_every_mutating_endpoint(served: Served) -> None:
     operations = mutating_operations(served)
-    # 6 resources × create/replace/patch/delete, 3 analyses, 5 coupling workflow steps, subscribe/unsubscribe
-    assert len(operations) == 6 * 4 + 3 + 5 + 2, operations
+    # 6 resources × create/replace/patch/delete, 3 analyses, 5 coupling workflow steps, subscribe (an area drawn
+    # or uploaded) and unsubscribe
+    assert len(operations) == 6 * 4 + 3 + 5 + 3, operations
     outcomes: dict[tuple[str, str, str], int] = {}
     for method, path in operations:
         allowed = allowed_roles(method, path)
@@ -292,6 +297,34 @@ def test_the_owner_and_coordinators_see_confidential_assets_in_detail(served: Se
     assert b"ENEXIS:MS9" in responses["/api/couplings?year_from=2026&year_to=2036"]
     # and the brief of the Roomweg work names it among the due assets around it (others' briefs do not)
     assert b"ENEXIS:MS9" in responses["/api/brief?work=GM0153-RIO:W1&format=json"]
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor_other", "editor_own", "coordinator"])
+def test_filtering_by_a_hidden_value_neither_finds_nor_counts_an_occupied_zone(served: Served, role: str) -> None:
+    enexis = served.store.read("assets", where={"organisation": "ENEXIS"})
+    cables = served.store.read("assets", where={"discipline": "electricity_mv"})
+    assert "ENEXIS:MS9" in set(enexis["id"]) and len(enexis) > 1 and "ENEXIS:MS9" in set(cables["id"])
+    sees_it = role in ("editor_own", "coordinator")
+    with served.client(role) as client:
+        everything = client.get("/api/assets", params={"limit": 500}).json()
+        by_organisation = client.get("/api/assets", params={"organisation": "ENEXIS", "limit": 500}).json()
+        by_discipline = client.get("/api/assets", params={"discipline": "electricity_mv", "limit": 500}).json()
+        in_area = client.get("/api/assets", params={"organisation": "ENEXIS", "area": "GM0153", "limit": 500}).json()
+        second_page = client.get("/api/assets", params={"organisation": "ENEXIS", "limit": 1, "offset": 1}).json()
+    # a zone is where something lies: listing by place shows and counts it, as an occupied zone for others
+    assert everything["total"] == len(served.store.read("assets")) == len(everything["items"])
+    zones = [a for a in everything["items"] if a["attributes"] == {"occupied_zone": True}]
+    assert len(zones) == (0 if sees_it else 1)
+    # but a filter on a value the zone hides finds it only for who sees that value
+    expected = len(enexis) - (0 if sees_it else 1)
+    assert by_organisation["total"] == len(by_organisation["items"]) == expected
+    assert all(a["organisation"] == "ENEXIS" for a in by_organisation["items"])
+    assert ("ENEXIS:MS9" in {a["id"] for a in by_organisation["items"]}) is sees_it
+    assert by_discipline["total"] == len(by_discipline["items"]) == len(cables) - (0 if sees_it else 1)
+    assert all(a["discipline"] == "electricity_mv" for a in by_discipline["items"])
+    assert in_area["total"] == len(in_area["items"]) <= expected
+    assert all(a["organisation"] == "ENEXIS" for a in in_area["items"])
+    assert second_page["total"] == expected and len(second_page["items"]) == min(1, expected - 1)
 
 
 def test_anonymous_access_is_refused_except_the_api_description_and_login(served: Served) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -257,3 +259,14 @@ def test_adding_a_work_never_removes_a_conflict(works: list[dict[str, object]], 
     before = set(find(works=works).conflicts["id"])
     after = set(find(works=[*works, added]).conflicts["id"])
     assert before <= after
+
+
+def test_finding_members_are_written_and_read_by_one_codec() -> None:
+    from koppelkans.domain.findings import members_as_text, members_from_text
+
+    members = [("work", "GM0153-RIO:W1"), ("asset", "ENEXIS:MS9")]
+    text = members_as_text(members)
+    assert json.loads(text) == [{"type": "work", "id": "GM0153-RIO:W1"}, {"type": "asset", "id": "ENEXIS:MS9"}]
+    assert members_from_text(text) == json.loads(text)
+    assert members_from_text(json.loads(text)) == json.loads(text)  # a list already parsed passes through
+    assert members_from_text(None) == [] and members_from_text(float("nan")) == []

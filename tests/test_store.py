@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from koppelkans.config import CRS
 from koppelkans.domain.validation import validate_records
 from koppelkans.errors import StoreError
-from koppelkans.store import SqlRepository
+from koppelkans.store import Excluding, Mentioning, SqlRepository
 from koppelkans.store.embedded import GeoPackageRepository
 
 from .register_helpers import load_roombeek
@@ -31,7 +31,7 @@ def test_uninitialised_store_is_refused_with_advice(new_store: SqlRepository) ->
 def test_initialise_is_idempotent_and_reaches_head(new_store: SqlRepository) -> None:
     new_store.initialise()
     new_store.initialise()
-    assert new_store.revision() == "0008"
+    assert new_store.revision() == "0009"
     new_store.require_current_schema()
 
 
@@ -263,7 +263,7 @@ def test_a_store_at_the_first_revision_is_migrated_by_init(new_store: SqlReposit
     with pytest.raises(StoreError, match="run `koppelkans init` to migrate"):
         new_store.require_current_schema()
     new_store.initialise()
-    assert new_store.revision() == "0008"
+    assert new_store.revision() == "0009"
     assert new_store.read_findings("conflicts").empty
 
 
@@ -282,6 +282,20 @@ def test_filtered_reads_use_the_spatial_index_and_paginate(store: SqlRepository)
     assert list(works["id"]) == ["VITENS:W3"]
     assert store.count("works", where={"status": "idea"}) == 3
     assert list(store.read("tasks", years=(2031, 2040))["id"]) == ["GM0153:T2"]
+
+
+def test_filters_exclude_values_and_find_words_in_texts(store: SqlRepository) -> None:
+    load_roombeek(store)
+    every = list(store.read("works")["id"])
+    others = store.read("works", where={"id": Excluding(("VITENS:W3", "GM0153-RIO:W1"))})
+    assert list(others["id"]) == [w for w in every if w not in ("VITENS:W3", "GM0153-RIO:W1")]
+    assert store.count("works", where={"id": Excluding(("VITENS:W3",)), "organisation": "VITENS"}) == 0
+    marked = store.read("assets", ids=["ENEXIS:G1"]).assign(attributes=[{"klic_thema": "gasHogeDruk"}])
+    with store.transaction() as tx:
+        tx.insert("assets", marked, replace=True)
+    found = store.read("assets", where={"attributes": Mentioning(("vital", "klic_thema"))})
+    assert list(found["id"]) == ["ENEXIS:G1"]
+    assert store.read("assets", where={"attributes": Mentioning(("klic%thema",))}).empty  # no LIKE wildcards
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -28,6 +28,7 @@ from koppelkans.domain.workflow import (
     split_costs,
 )
 from koppelkans.errors import InputError, WorkflowRefused
+from koppelkans.identity import add_user
 from koppelkans.store import SqlRepository, open_store
 from koppelkans.workflow import (
     escalate_overdue,
@@ -207,8 +208,9 @@ def test_workflow_in_the_store_escalates_on_the_clock(store: SqlRepository) -> N
     assert escalated.coupling_id == coupling and escalated.status is CouplingStatus.UNDER_REVIEW
     assert escalate_overdue(store, now=_day(17)) == []
     events = store.read_coupling_events(coupling_id=coupling)
-    assert [e["event"] for e in events] == ["proposed", "responded", "escalated"]
+    assert [e["event"] for e in events] == ["proposed", "responded", "escalated", "escalation_announced"]
     assert events[2]["detail"]["waiting_for"] == ["GM0153-WEG"]
+    assert events[3]["detail"] == {"deliveries": [], "complete": True}  # no coordinator, no subscriber: nobody
     accepted = respond_to_coupling(store, coupling, "GM0153-WEG", "accept", actor="bob@weg.nl", now=_day(18))
     assert accepted.status is CouplingStatus.ACCEPTED and accepted.escalated  # the flag stays for the record
     split_coupling_costs(store, coupling, {"GM0153-RIO": 70, "GM0153-WEG": 30}, now=_day(19))
@@ -244,8 +246,15 @@ def test_coupling_commands_run_the_workflow(tmp_path) -> None:
     store.initialise()
     load_roombeek(store)
     coupling = _coupling_between(store, "GM0153-RIO", "GM0153-WEG")
+    add_user(store, "coordinator@gemeente.nl", organisation="GM0153", role="coordinator", password=None)
+    add_user(store, "ed@vitens.nl", organisation="VITENS", role="editor", password=None)
     store.close()
     runner = CliRunner()
+    as_editor = ["--db", db, "--as", "ed@vitens.nl", "coupling"]
+    refused = runner.invoke(app, [*as_editor, "propose", coupling, "--json"])
+    assert refused.exit_code == 5 and json.loads(refused.stdout)["error"]["code"] == "forbidden"
+    answer = runner.invoke(app, [*as_editor, "respond", coupling, "accept", "--org", "GM0153-RIO", "--json"])
+    assert answer.exit_code == 5  # an editor answers for its own organisation only
 
     def run(*args: str) -> dict:
         result = runner.invoke(app, ["--db", db, "--as", "coordinator@gemeente.nl", "coupling", *args, "--json"])

@@ -19,6 +19,7 @@ from koppelkans.access.roles import Principal
 from koppelkans.domain.records import kind_spec
 
 __all__ = [
+    "CONFIDENTIALITY_KEYS",
     "OCCUPIED_ZONE",
     "VITAL_KLIC_THEMES",
     "hidden_assets",
@@ -35,6 +36,9 @@ VITAL_KLIC_THEMES = frozenset(
     {"hoogspanning", "landelijkHoogspanningsnet", "gasHogeDruk", "buisleidingGevaarlijkeInhoud", "petrochemie"}
 )
 """KLIC themes of vital infrastructure (IMKL 2.0 thema codelist; the EV-netten of the WIBON)."""
+
+CONFIDENTIALITY_KEYS = ("confidential", "vital", "klic_thema")
+"""The attributes that can make an asset confidential (what `is_confidential` reads)."""
 
 OCCUPIED_ZONE = "occupied_zone"
 """The only attribute an occupied zone carries (`{"occupied_zone": true}`)."""

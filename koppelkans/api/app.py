@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, store: Repository | None = N
     app.state.store = store
     app.state.settings = settings
     app.state.write_lock = threading.Lock()
-    install_error_handlers(app)
+    install_error_handlers(app, uploads={subscriptions.UPLOAD_PATH: int(settings.upload_max_mb * 2**20)})
     app.add_middleware(Authentication, store=store, settings=settings)
     for module in (
         organisations,

@@ -4,7 +4,7 @@ error's own HTTP status (plus `problems` when several values were rejected, as t
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -214,13 +214,13 @@ async def _on_unexpected(_: Request, exc: Exception) -> JSONResponse:
     return error_response(_HttpError(500, "internal_error", "the server failed to answer; see its log"))
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Route every failure through the one error shape."""
+def install_error_handlers(app: FastAPI, *, uploads: Mapping[str, int] | None = None) -> None:
+    """Route every failure through the one error shape; `uploads` allows larger bodies on some paths."""
     app.add_exception_handler(KoppelkansError, _on_koppelkans_error)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, uploads=uploads or {})
 
 
 # -- body size ---------------------------------------------------------------------------------
@@ -230,27 +230,40 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
+def _too_large(max_bytes: int) -> str:
+    return f"the request body is larger than {max_bytes // 1024} KiB"
+
+
 class _TooLarge(StarletteHTTPException):
     """Raised while streaming a body past the limit; an HTTPException so FastAPI passes it through."""
 
     def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"the request body is larger than {max_bytes // 1024} KiB")
+        super().__init__(413, _too_large(max_bytes))
 
 
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` with 413, by Content-Length or while streaming (chunked)."""
+    """Refuse request bodies over `max_bytes` (or, on an upload path, over its own limit) with 413, by
+    Content-Length or while streaming (chunked)."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: Callable[[Scope, Receive, Send], Awaitable[None]],
+        *,
+        max_bytes: int,
+        uploads: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         received = 0
         started = False
@@ -260,8 +273,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if received > limit:
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -274,8 +287,7 @@ class BodyLimit:
         except _TooLarge:
             if started:
                 raise
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, limit)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = PayloadTooLarge(f"the request body is larger than {self.max_bytes // 1024} KiB")
-        await error_response(error)(scope, receive, send)
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await error_response(PayloadTooLarge(_too_large(limit)))(scope, receive, send)

@@ -15,11 +15,13 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from koppelkans.access import Principal, hidden_assets
+from koppelkans.access.confidentiality import CONFIDENTIALITY_KEYS
 from koppelkans.domain.records import kind_spec
 from koppelkans.errors import InputError
-from koppelkans.store import Repository
+from koppelkans.store import Excluding, Mentioning, Repository
 
-__all__ = ["LINKED_KINDS", "Selection", "read_page", "read_selection", "with_area"]
+__all__ = ["LINKED_KINDS", "Selection", "read_page", "read_selection", "visible_selection", "with_area"]
 
 LINKED_KINDS = ("works", "assets")
 """Kinds linked to street segments (an area selects them through their segments)."""
@@ -72,7 +74,30 @@ def with_area(store: Repository, kind: str, selection: Selection, area: str) -> 
     return _narrowed(selection, spec.key, ids)
 
 
+def visible_selection(store: Repository, kind: str, selection: Selection, principal: Principal) -> Selection:
+    """The selection without the assets `principal` sees only as occupied zones when it filters on a value such
+    a zone does not show (organisation, discipline, …): a zone must not be found, nor counted, by what it hides.
+
+    Selections by place only (bbox, area) keep the zones: where they lie is what an occupied zone shows.
+    """
+    key = kind_spec(kind).key
+    if kind != "assets" or principal.sees_all or not set(selection.where) - {key}:
+        return selection
+    prefilter = {**selection.where, "attributes": Mentioning(CONFIDENTIALITY_KEYS)}
+    candidates = read_selection(store, kind, replace(selection, where=prefilter))
+    hidden = set(candidates.loc[hidden_assets(principal, candidates), key])
+    if not hidden:
+        return selection
+    if key in selection.where:
+        return _narrowed(selection, key, [v for v in _listed(selection.where[key]) if v not in hidden])
+    return replace(selection, where={**selection.where, key: Excluding(tuple(sorted(hidden)))})
+
+
 # -- steps -------------------------------------------------------------------------------------
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
+
+
 def _options(selection: Selection) -> dict[str, Any]:
     return {"intersects": selection.intersects, "where": dict(selection.where) or None, "years": selection.years}
 

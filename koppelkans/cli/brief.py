@@ -151,9 +151,7 @@ def project_add(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Start a project from works; its type, leading party and phase are recorded."""
-    try:
-        store = context_of(ctx).store()
-        context_of(ctx).require(store, Action.RUN, "projects")
+    with context_of(ctx).authorised(Action.RUN, "projects", as_json=as_json) as (store, _):
         created = add_project(
             store,
             project_id,
@@ -166,8 +164,6 @@ def project_add(
             actor=context_of(ctx).actor,
         )
         status = project_status(store, created.id)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     _show(status_as_json(status, language=context_of(ctx).settings.language), as_json=as_json)
 
 
@@ -218,11 +214,9 @@ def project_decide(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record the project's decision on one of its couplings: accepted or declined, with a reason."""
-    try:
+    with context_of(ctx).authorised(Action.RUN, "projects", as_json=as_json) as (store, _):
         if accept == decline:
             raise InputError("give --accept or --decline", record=coupling, field="status")
-        store = context_of(ctx).store()
-        context_of(ctx).require(store, Action.RUN, "projects")
         decision = decide_coupling(
             store,
             project_id,
@@ -232,8 +226,6 @@ def project_decide(
             by=by or context_of(ctx).settings.user,
             actor=context_of(ctx).actor,
         )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(decision.as_row())
         return
@@ -252,9 +244,7 @@ def project_gate(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Move a project through its gates; refused while couplings whose last chance a gate is are undecided."""
-    try:
-        store = context_of(ctx).store()
-        context_of(ctx).require(store, Action.RUN, "projects")
+    with context_of(ctx).authorised(Action.RUN, "projects", as_json=as_json) as (store, _):
         entry = move_project(
             store,
             project_id,
@@ -263,8 +253,6 @@ def project_gate(
             override_reason=override,
             actor=context_of(ctx).actor,
         )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     row = entry.as_row()
     if as_json:
         emit_json(row)

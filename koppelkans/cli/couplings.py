@@ -11,10 +11,9 @@ from rich.table import Table
 
 from koppelkans.access import Action
 from koppelkans.analysis.coupling import CouplingOptions
-from koppelkans.cli.shell import context_of, emit_json, fail, steps
+from koppelkans.cli.shell import context_of, emit_json, steps
 from koppelkans.config import figure
 from koppelkans.couplings import find_couplings, findings_as_json, write_findings
-from koppelkans.errors import KoppelkansError
 from koppelkans.scale.engine import Engine
 
 __all__ = ["add_commands"]
@@ -45,18 +44,14 @@ def couplings(
         area=area,
         subsurface_claims=tuple(subsurface or ()),
     )
-    try:
+    with context.authorised(Action.RUN, "couplings", as_json=as_json) as (store, principal):
         with steps(2, quiet=as_json) as step:
             step("matching works, due assets and area tasks")
-            store = context.store()
-            principal = context.require(store, Action.RUN, "couplings")
             findings = find_couplings(store, options, engine=engine.value, scheduler=scheduler, actor=principal.actor)
             step("writing")
             for path in (geojson, xlsx):
                 if path is not None:
                     write_findings(findings, path)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(findings_as_json(findings, language=context.settings.language))
         return

@@ -60,10 +60,8 @@ def forecast(
 
     Due years are stored for every asset; --org and --discipline narrow the plan that is shown.
     """
-    try:
+    with context_of(ctx).authorised(Action.RUN, "forecast", as_json=as_json) as (store, principal):
         first = from_year or datetime.date.today().year
-        store = context_of(ctx).store()
-        principal = context_of(ctx).require(store, Action.RUN, "forecast")
         with steps(5, quiet=as_json) as step:
             run = forecast_register(
                 store,
@@ -83,8 +81,6 @@ def forecast(
             if plot is not None:
                 title = _plot_title(run.summary["from"], run.summary["to"], org=org, discipline=discipline)
                 _draw_plot(plot, run.plan, title=title)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(forecast_as_json(run))
         return

@@ -54,6 +54,19 @@ class Context:
         require(principal, action, kind, record_or_org)
         return principal
 
+    @contextmanager
+    def authorised(
+        self, action: Action | str, kind: str, record_or_org: Any = None, *, as_json: bool
+    ) -> Iterator[tuple[Repository, Principal]]:
+        """The store (at the current schema) and the principal, if it may do this; any KoppelkansError, from
+        these checks or from the block, is printed in the one error shape and ends the command (`fail`)."""
+        try:
+            store = self.store()
+            store.require_current_schema()
+            yield store, self.require(store, action, kind, record_or_org)
+        except KoppelkansError as error:
+            fail(error, as_json=as_json)
+
 
 def context_of(ctx: typer.Context) -> Context:
     return ctx.ensure_object(Context) if ctx.obj is None else ctx.obj  # type: ignore[no-any-return]

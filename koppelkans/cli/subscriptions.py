@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
-from koppelkans.cli.shell import context_of, emit_json, fail
+from koppelkans.access import Action
+from koppelkans.cli.shell import context_of, emit_json
 from koppelkans.domain.audit import moment_of
-from koppelkans.errors import KoppelkansError
+from koppelkans.messages import digest_subject
 from koppelkans.notifications import area_from_file, notify, subscribe, subscription_as_json
 
 __all__ = ["add_commands"]
@@ -18,26 +19,29 @@ __all__ = ["add_commands"]
 def subscribe_command(
     ctx: typer.Context,
     organisation: str = typer.Argument(..., metavar="ORG", help="code of the subscribing organisation"),
-    area: Path = typer.Option(..., "--area", help="its interest area: a GeoJSON or GeoPackage file of polygons"),
+    area: Path = typer.Option(
+        ..., "--area", help="its interest area: a GeoJSON file, a GeoPackage or a (zipped) Shapefile of polygons"
+    ),
+    layer: str = typer.Option(None, "--layer", help="the layer to read, when the file has several"),
     email: str = typer.Option(None, "--email", help="send the digest to this address"),
     webhook: str = typer.Option(None, "--webhook", help="POST the digest (JSON) to this URL"),
     secret: str = typer.Option(None, "--secret", help="the secret the webhook's HMAC-SHA256 signature uses"),
+    language: str = typer.Option("nl", "--language", help="language of the e-mail digest: nl (default) or en"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Watch an area: be told of new works, changed windows and new couplings and conflicts there."""
-    context = context_of(ctx)
-    try:
+    with context_of(ctx).authorised(Action.CREATE, "subscriptions", organisation, as_json=as_json) as (store, who):
+        shape = area_from_file(area, layer=layer)
         created = subscribe(
-            context.store(),
+            store,
             organisation,
-            area_from_file(area),
+            shape,
             email=email,
             webhook_url=webhook,
             secret=secret,
-            actor=context.actor,
+            language=language,
+            actor=who.actor,
         )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(subscription_as_json(created))
         return
@@ -52,11 +56,9 @@ def notify_command(
 ) -> None:
     """Send every subscription the digest of what changed in its area since it was last told (run it daily)."""
     context = context_of(ctx)
-    try:
+    with context.authorised(Action.RUN, "notifications", as_json=as_json) as (store, principal):
         moment = None if now is None else datetime.fromisoformat(moment_of(now, field="now"))
-        sent = notify(context.store(), settings=context.settings, now=moment, actor=context.actor)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
+        sent = notify(store, settings=context.settings, now=moment, actor=principal.actor)
     if as_json:
         emit_json(
             [
@@ -67,7 +69,7 @@ def notify_command(
         return
     for digest, deliveries in sent:
         outcome = ", ".join(f"{d.channel} #{d.attempt} {'ok' if d.ok else 'failed'}" for d in deliveries)
-        typer.echo(f"{digest.subscription_id} ({digest.organisation}): {digest.subject()} — {outcome}")
+        typer.echo(f"{digest.subscription_id} ({digest.organisation}): {digest_subject(digest)} — {outcome}")
     typer.echo(f"{len(sent)} digest(s) sent")
 
 

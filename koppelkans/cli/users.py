@@ -7,8 +7,7 @@ import os
 import typer
 
 from koppelkans.access import ROLES, Action
-from koppelkans.cli.shell import context_of, emit_json, fail
-from koppelkans.errors import KoppelkansError
+from koppelkans.cli.shell import context_of, emit_json
 from koppelkans.identity import add_user, create_token, revoke_token
 
 __all__ = ["add_commands", "token_app", "user_app"]
@@ -31,17 +30,11 @@ def user_add(
     as_json: bool = typer.Option(False, "--json", help="print the user (or the error) as JSON"),
 ) -> None:
     """Add a user (or change an existing user's organisation, role or password)."""
-    context = context_of(ctx)
-    try:
-        store = context.store()
-        store.require_current_schema()
-        context.require(store, Action.MANAGE, "users")
+    with context_of(ctx).authorised(Action.MANAGE, "users", as_json=as_json) as (store, _):
         secret = None if no_password else (password or os.environ.get(PASSWORD_ENV))
         if secret is None and not no_password:
             secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
         user = add_user(store, email, organisation=org, role=role, password=secret)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(user)
         return
@@ -53,14 +46,8 @@ def user_add(
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """The users, their organisation and role."""
-    context = context_of(ctx)
-    try:
-        store = context.store()
-        store.require_current_schema()
-        context.require(store, Action.MANAGE, "users")
+    with context_of(ctx).authorised(Action.MANAGE, "users", as_json=as_json) as (store, _):
         users = store.read_users().drop(columns=["password_hash"])
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(users.to_dict("records"))
         return
@@ -77,14 +64,8 @@ def token_create(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an API token and print it once: only its hash is stored, so it cannot be shown again."""
-    context = context_of(ctx)
-    try:
-        store = context.store()
-        store.require_current_schema()
-        context.require(store, Action.MANAGE, "tokens")
+    with context_of(ctx).authorised(Action.MANAGE, "tokens", as_json=as_json) as (store, _):
         token = create_token(store, email, scope=scope, expires_days=expires)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(
             {
@@ -109,28 +90,16 @@ def token_revoke(
     ctx: typer.Context, token_id: str = typer.Argument(..., help="the token's id (from `token list`)")
 ) -> None:
     """Revoke a token: requests with it are refused from now on."""
-    context = context_of(ctx)
-    try:
-        store = context.store()
-        store.require_current_schema()
-        context.require(store, Action.MANAGE, "tokens")
+    with context_of(ctx).authorised(Action.MANAGE, "tokens", as_json=False) as (store, _):
         revoke_token(store, token_id)
-    except KoppelkansError as error:
-        fail(error, as_json=False)
     typer.echo(f"revoked {token_id}")
 
 
 @token_app.command("list")
 def token_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json")) -> None:
     """The tokens (never their secrets): id, user, scope, created, expires, revoked."""
-    context = context_of(ctx)
-    try:
-        store = context.store()
-        store.require_current_schema()
-        context.require(store, Action.MANAGE, "tokens")
+    with context_of(ctx).authorised(Action.MANAGE, "tokens", as_json=as_json) as (store, _):
         tokens = store.read_tokens()
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
     if as_json:
         emit_json(tokens.to_dict("records"))
         return

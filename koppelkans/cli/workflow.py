@@ -6,10 +6,12 @@ from datetime import datetime
 
 import typer
 
+from koppelkans.access import Action
 from koppelkans.cli.shell import context_of, emit_json, fail
 from koppelkans.domain.audit import moment_of
 from koppelkans.domain.workflow import Answer, CouplingWorkflow
 from koppelkans.errors import KoppelkansError
+from koppelkans.store import Repository
 from koppelkans.workflow import (
     escalate_overdue,
     parse_shares,
@@ -31,8 +33,8 @@ def _moment(now: str | None) -> datetime | None:
     return None if now is None else datetime.fromisoformat(moment_of(now, field="now"))
 
 
-def _show(ctx: typer.Context, workflow: CouplingWorkflow, *, as_json: bool, now: datetime | None = None) -> None:
-    payload = workflow_as_json(context_of(ctx).store(), workflow, now=now)
+def _show(store: Repository, workflow: CouplingWorkflow, *, as_json: bool, now: datetime | None = None) -> None:
+    payload = workflow_as_json(store, workflow, now=now)
     if as_json:
         emit_json(payload)
         return
@@ -57,14 +59,10 @@ def coupling_propose(
 ) -> None:
     """Propose a coupling to its member organisations (they respond within the deadline)."""
     context = context_of(ctx)
-    try:
+    with context.authorised(Action.RUN, "couplings", as_json=as_json) as (store, principal):
         moment = _moment(now)
-        workflow = propose_coupling(
-            context.store(), coupling_id, actor=context.actor, settings=context.settings, now=moment
-        )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
-    _show(ctx, workflow, as_json=as_json, now=moment)
+        workflow = propose_coupling(store, coupling_id, actor=principal.actor, settings=context.settings, now=moment)
+    _show(store, workflow, as_json=as_json, now=moment)
 
 
 def coupling_respond(
@@ -78,21 +76,19 @@ def coupling_respond(
 ) -> None:
     """Record a member organisation's answer: all accept → accepted; one declines → declined."""
     context = context_of(ctx)
-    try:
+    with context.authorised(Action.CREATE, "coupling_responses", organisation, as_json=as_json) as (store, principal):
         moment = _moment(now)
         workflow = respond_to_coupling(
-            context.store(),
+            store,
             coupling_id,
             organisation,
             answer.value,
             reason=reason,
-            actor=context.actor,
+            actor=principal.actor,
             settings=context.settings,
             now=moment,
         )
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
-    _show(ctx, workflow, as_json=as_json, now=moment)
+    _show(store, workflow, as_json=as_json, now=moment)
 
 
 def coupling_split(
@@ -102,12 +98,9 @@ def coupling_split(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Record the agreed cost split between the members (shares in %, summing to 100)."""
-    context = context_of(ctx)
-    try:
-        workflow = split_coupling_costs(context.store(), coupling_id, parse_shares(shares), actor=context.actor)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
-    _show(ctx, workflow, as_json=as_json)
+    with context_of(ctx).authorised(Action.RUN, "couplings", as_json=as_json) as (store, principal):
+        workflow = split_coupling_costs(store, coupling_id, parse_shares(shares), actor=principal.actor)
+    _show(store, workflow, as_json=as_json)
 
 
 def coupling_realise(
@@ -117,13 +110,10 @@ def coupling_realise(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Mark an accepted coupling (with its cost split) as realised."""
-    context = context_of(ctx)
-    try:
+    with context_of(ctx).authorised(Action.RUN, "couplings", as_json=as_json) as (store, principal):
         moment = _moment(now)
-        workflow = realise_coupling(context.store(), coupling_id, actor=context.actor, now=moment)
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
-    _show(ctx, workflow, as_json=as_json, now=moment)
+        workflow = realise_coupling(store, coupling_id, actor=principal.actor, now=moment)
+    _show(store, workflow, as_json=as_json, now=moment)
 
 
 def coupling_escalate(
@@ -133,10 +123,8 @@ def coupling_escalate(
 ) -> None:
     """Escalate every coupling past its step's deadline to the coordinator (run it daily, e.g. from cron)."""
     context = context_of(ctx)
-    try:
-        escalated = escalate_overdue(context.store(), actor=context.actor, now=_moment(now))
-    except KoppelkansError as error:
-        fail(error, as_json=as_json)
+    with context.authorised(Action.RUN, "couplings", as_json=as_json) as (store, principal):
+        escalated = escalate_overdue(store, actor=principal.actor, settings=context.settings, now=_moment(now))
     if as_json:
         emit_json({"escalated": [w.as_row() for w in escalated]})
         return
@@ -152,12 +140,13 @@ def coupling_status(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Where a coupling stands: status, deadline, escalation, each member's answer and share."""
+    store = context_of(ctx).store()
     try:
         moment = _moment(now)
-        workflow = workflow_of(context_of(ctx).store(), coupling_id)
+        workflow = workflow_of(store, coupling_id)
     except KoppelkansError as error:
         fail(error, as_json=as_json)
-    _show(ctx, workflow, as_json=as_json, now=moment)
+    _show(store, workflow, as_json=as_json, now=moment)
 
 
 def add_commands(app: typer.Typer) -> None:

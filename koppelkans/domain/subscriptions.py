@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 import shapely
 
 from koppelkans.domain.audit import GEOMETRY_KEY, AuditEntry, Operation
+from koppelkans.domain.findings import members_from_text
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -52,6 +52,8 @@ class Subscription:
     secret: str | None = None
     last_notified_at: str
     told_findings: frozenset[str] = field(default_factory=frozenset)
+    language: str = "nl"
+    """The language of its e-mail digest and of the explanations it is sent: nl (the default) or en."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,7 @@ class Digest:
     organisation: str
     since: str
     until: str
+    language: str = "nl"
     new_works: Sequence[Mapping[str, Any]] = ()
     changed_windows: Sequence[Mapping[str, Any]] = ()
     new_couplings: Sequence[Mapping[str, Any]] = ()
@@ -78,6 +81,7 @@ class Digest:
     def as_json(self) -> dict[str, Any]:
         """The webhook's body (and `koppelkans notify --json`)."""
         return {
+            "event": "digest",
             "subscription": self.subscription_id,
             "organisation": self.organisation,
             "since": self.since,
@@ -87,38 +91,6 @@ class Digest:
             "new_couplings": list(self.new_couplings),
             "new_conflicts": list(self.new_conflicts),
         }
-
-    def subject(self) -> str:
-        counts = [
-            (len(self.new_works), "new work(s)"),
-            (len(self.changed_windows), "changed window(s)"),
-            (len(self.new_couplings), "new coupling(s)"),
-            (len(self.new_conflicts), "new conflict(s)"),
-        ]
-        return f"Koppelkans {self.organisation}: " + ", ".join(f"{n} {what}" for n, what in counts if n)
-
-    def text(self) -> str:
-        """The e-mail digest: one line per change, ids first so a reader can look them up."""
-        lines = [f"What changed in the area of {self.organisation} from {self.since} to {self.until}:", ""]
-        sections = (
-            ("New works", self.new_works, lambda w: f"{w['id']}  {w.get('title') or ''}  {_window(w['window'])}"),
-            (
-                "Changed start windows",
-                self.changed_windows,
-                lambda w: f"{w['id']}  {_window(w['old_window'])} → {_window(w['window'])}",
-            ),
-            ("New couplings", self.new_couplings, lambda f: f"{f['id']}  {f['kind']}  {f.get('explanation') or ''}"),
-            ("New conflicts", self.new_conflicts, lambda f: f"{f['id']}  {f['kind']}  {f.get('explanation') or ''}"),
-        )
-        for title, items, line in sections:
-            if items:
-                lines += [f"{title} ({len(items)}):", *(f"  - {line(item).rstrip()}" for item in items), ""]
-        return "\n".join(lines)
-
-
-def _window(window: Sequence[int | None]) -> str:
-    first, _, last = window
-    return f"{first}–{last}" if first != last else str(first)
 
 
 def _in_area(hex_wkbs: Sequence[str | None], area: shapely.Geometry) -> np.ndarray:
@@ -169,6 +141,7 @@ def digest_for(
         organisation=subscription.organisation,
         since=since,
         until=until,
+        language=subscription.language,
         new_works=[_work(k, new[k]) for k in new_ids],
         changed_windows=[
             {**_work(k, changed[k]["state"]), "old_window": changed[k]["old_window"]} for k in changed_ids
@@ -197,8 +170,8 @@ def _new_findings(findings: gpd.GeoDataFrame, subscription: Subscription) -> lis
         {
             "id": str(row["id"]),
             "kind": row["kind"],
-            "members": json.loads(row["members"]) if isinstance(row["members"], str) else row["members"],
-            "explanation": row.get("explanation_en"),
+            "members": members_from_text(row["members"]),
+            "explanation": row.get(f"explanation_{subscription.language}"),
         }
         for row in findings[hit].to_dict("records")
     ]

@@ -1,4 +1,4 @@
-"""The exchange schema on disk: GeoJSON, GeoPackage, Shapefile, CSV (WKT) and XLSX, in and out.
+"""The exchange schema on disk: GeoJSON, GeoPackage, Shapefile (also zipped), CSV (WKT) and XLSX, in and out.
 
 Reading gives raw values and the file's CRS; checking them is the domain's job. Writing expands
 `attributes` back into columns so a file read, stored and written again keeps every column.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import math
 import warnings
+import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +22,7 @@ import shapely
 from koppelkans.config import CRS, MAP_CRS
 from koppelkans.errors import InputError, Problem
 
-__all__ = ["FORMATS", "RawTable", "read_table", "write_problem_report", "write_table"]
+__all__ = ["FORMATS", "MAX_UNZIPPED_BYTES", "RawTable", "read_table", "write_problem_report", "write_table"]
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -31,6 +32,12 @@ FORMATS = {
     ".csv": "CSV",
     ".xlsx": "XLSX",
 }
+ZIPPED_SHAPEFILE = ".zip"
+"""Read only: a zipped Shapefile (the .shp with its .dbf, .shx, .prj), as GIS users send one."""
+SHAPEFILE_PARTS = frozenset({".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".xml", ".qmd"})
+"""What a zipped Shapefile may hold: its own parts (and the metadata GIS programs write next to them)."""
+MAX_UNZIPPED_BYTES = 512 * 2**20
+"""The most a zip may unpack to: a Shapefile of this size is a province's worth of polygons; more is a zip bomb."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,11 +52,13 @@ class RawTable:
 def read_table(path: str | Path, *, layer: str | None = None, crs: str | None = None) -> RawTable:
     """Read one exchange table; `crs` names the CRS of a file that has none (CSV, XLSX, bare .shp)."""
     path = Path(path)
-    suffix = _suffix(path)
+    suffix = _suffix(path, reading=True)
     if not path.exists():
         raise InputError(f"no such file: {path}")
     if suffix == ".csv":
         frame, declared = _read_csv(path), None
+    elif suffix == ZIPPED_SHAPEFILE:
+        frame, declared = _read_vector(path, layer, source=_shapefile_in_zip(path))
     elif suffix == ".xlsx":
         frame, declared = _read_xlsx(path, layer), None
     else:
@@ -100,11 +109,37 @@ def write_problem_report(problems: tuple[Problem, ...] | list[Problem], path: st
     )
 
 
-def _suffix(path: Path) -> str:
+def _suffix(path: Path, *, reading: bool = False) -> str:
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"{path.name}: unknown format {suffix or '(none)'}; use one of {', '.join(FORMATS)}")
+    known = [*FORMATS, ZIPPED_SHAPEFILE] if reading else list(FORMATS)
+    if suffix not in known:
+        raise InputError(f"{path.name}: unknown format {suffix or '(none)'}; use one of {', '.join(known)}")
     return suffix
+
+
+def _shapefile_in_zip(path: Path) -> str:
+    """The GDAL path of the one Shapefile in a zip, read in place (nothing is unpacked to disk).
+
+    Only a zip of Shapefile parts is opened: a member that names a parent folder or an absolute path, or that
+    is no Shapefile part (a GDAL .vrt could point at any file on the server), refuses the whole zip.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+    except zipfile.BadZipFile:
+        raise InputError(f"{path.name}: not a zip file (empty or damaged)") from None
+    for member in members:
+        name = PurePosixPath(member.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts or ":" in member.filename:
+            raise InputError(f"{path.name}: the zip holds a file outside its own folder ({member.filename!r})")
+        if name.suffix.lower() not in SHAPEFILE_PARTS:
+            raise InputError(f"{path.name}: a zipped Shapefile holds only its parts, not {name.name!r}")
+    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+        raise InputError(f"{path.name}: unpacks to more than {MAX_UNZIPPED_BYTES // 2**20} MiB")
+    shapefiles = [m.filename for m in members if m.filename.lower().endswith(".shp")]
+    if len(shapefiles) != 1:
+        raise InputError(f"{path.name}: a zipped Shapefile holds one .shp file, this zip {len(shapefiles)}")
+    return f"/vsizip/{path.resolve()}/{shapefiles[0]}"
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -141,15 +176,28 @@ def _sheets(path: Path) -> list[str]:
     return load_workbook(path, read_only=True).sheetnames
 
 
-def _read_vector(path: Path, layer: str | None) -> tuple[pd.DataFrame, str | None]:
+_UNREADABLE = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.CRSError,
+    pyogrio.errors.FeatureError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+)
+"""What GDAL raises for a file it cannot read (damaged, truncated, not what its name says)."""
+
+
+def _read_vector(path: Path, layer: str | None, *, source: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """A vector file's layer (the only one, or `layer`) and its CRS; `source` is a GDAL path to read instead."""
+    opened = source or path
     try:
-        layers = [name for name, _ in pyogrio.list_layers(path)]
+        layers = [name for name, _ in pyogrio.list_layers(opened)]
         chosen = layer if layer in layers else (layers[0] if len(layers) == 1 else None)
         if chosen is None:
             raise InputError(f"{path.name} has layers {', '.join(layers)}; name one with --layer")
-        frame = pyogrio.read_dataframe(path, layer=chosen)
-        info = pyogrio.read_info(path, layer=chosen)
-    except pyogrio.errors.DataSourceError as exc:
+        frame = pyogrio.read_dataframe(opened, layer=chosen)
+        info = pyogrio.read_info(opened, layer=chosen)
+    except _UNREADABLE as exc:
         raise InputError(f"cannot read {path.name}: {exc}") from None
     frame = _with_field_types(frame, info)
     crs = frame.crs.to_string() if isinstance(frame, gpd.GeoDataFrame) and frame.crs is not None else None

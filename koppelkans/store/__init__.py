@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from koppelkans.errors import StoreError
-from koppelkans.store.repository import LINK_COLUMNS, SYSTEM_ACTOR, Repository, SqlRepository, Writer
+from koppelkans.store.repository import (
+    LINK_COLUMNS,
+    SYSTEM_ACTOR,
+    Excluding,
+    Mentioning,
+    Repository,
+    SqlRepository,
+    Writer,
+)
 
-__all__ = ["LINK_COLUMNS", "SYSTEM_ACTOR", "Repository", "SqlRepository", "Writer", "open_store"]
+__all__ = [
+    "LINK_COLUMNS",
+    "SYSTEM_ACTOR",
+    "Excluding",
+    "Mentioning",
+    "Repository",
+    "SqlRepository",
+    "Writer",
+    "open_store",
+]
 
 
 def open_store(url: str) -> SqlRepository:

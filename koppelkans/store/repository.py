@@ -12,6 +12,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,7 +26,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from geopandas.array import from_shapely
-from sqlalchemy import Connection, Engine, delete, func, select, update
+from sqlalchemy import Connection, Engine, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from koppelkans.config import CRS
@@ -51,12 +52,27 @@ from koppelkans.store.schema import (
     TABLES,
 )
 
-__all__ = ["LINK_COLUMNS", "SYSTEM_ACTOR", "Repository", "SqlRepository", "Writer"]
+__all__ = ["LINK_COLUMNS", "SYSTEM_ACTOR", "Excluding", "Mentioning", "Repository", "SqlRepository", "Writer"]
 
 SYSTEM_ACTOR = "system"
 """Who made a change nobody in particular made (migrations, the demo, tests): the audit log's default."""
 LINK_COLUMNS = ("kind", "record_id", "segment_id", "overlap_m")
 _CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class Excluding:
+    """A `where` value: every value of the column but these (`NOT IN`)."""
+
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Mentioning:
+    """A `where` value for a text column: texts that contain one of these words (`LIKE '%word%'`), a cheap
+    prefilter in the database before an exact test in Python (e.g. JSON attributes naming a key)."""
+
+    words: tuple[str, ...]
 
 
 class Writer(Protocol):
@@ -948,7 +964,11 @@ def conditions_for(kind: str, *, where: Mapping[str, Any] | None, years: tuple[i
     for column, value in (where or {}).items():
         if column not in table.c:
             raise StoreError(f"{kind} has no column {column!r} to filter on")
-        if isinstance(value, (list, tuple, set, frozenset)):
+        if isinstance(value, Excluding):
+            conditions.append(table.c[column].not_in(list(value.values)))
+        elif isinstance(value, Mentioning):
+            conditions.append(or_(*(table.c[column].contains(word, autoescape=True) for word in value.words)))
+        elif isinstance(value, (list, tuple, set, frozenset)):
             conditions.append(table.c[column].in_(list(value)))
         else:
             conditions.append(table.c[column] == value)

@@ -349,12 +349,14 @@ SUBSCRIPTIONS = Table(
     Column("created_at", Text, nullable=False),
     Column("last_notified_at", Text, nullable=False),
     Column("told_findings", Text),
+    Column("language", Text, nullable=False, server_default="nl"),
     Column(GEOMETRY_COLUMN, Geometry("GEOMETRY"), nullable=False),
     UniqueConstraint("id", name="uq_subscriptions_id"),
     sqlite_autoincrement=True,
 )
 """Organisations watching an area (C4): where to send the digest (e-mail, webhook with its signing secret),
-when they were last told and which couplings and conflicts they were told of."""
+in which language (nl or en, migration 0009), when they were last told and which couplings and conflicts
+they were told of."""
 Index("ix_subscriptions_geom", SUBSCRIPTIONS.c[GEOMETRY_COLUMN], postgresql_using="gist").ddl_if(dialect="postgresql")
 
 DELIVERIES = Table(

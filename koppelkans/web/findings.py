@@ -23,6 +23,7 @@ from koppelkans.analysis.coupling import CouplingOptions
 from koppelkans.config import CRS, MAP_CRS
 from koppelkans.couplings import find_couplings
 from koppelkans.domain.crs import transform_geometries, transformer
+from koppelkans.domain.findings import members_from_text
 from koppelkans.errors import InputError, NotFound
 from koppelkans.store import Repository
 
@@ -174,7 +175,7 @@ def _enriched(frame: pd.DataFrame, context: _Context, *, first_year: str) -> pd.
     if frame.empty:
         columns = ["members", "segments", "organisations", "areas", "first_year", "bbox"]
         return frame.assign(**{c: pd.Series(dtype=object) for c in columns})
-    members = [json.loads(m) for m in frame["members"]]
+    members = [members_from_text(m) for m in frame["members"]]
     segments = [[s for s in str(v or "").split(";") if s] for v in frame["segment_ids"]]
     organisations = [
         sorted({o for o in (context.organisation_of(m["id"]) for m in ms) if o is not None}) for ms in members

@@ -20,6 +20,7 @@ from koppelkans.analysis.coupling.street import street_cost_eur
 from koppelkans.analysis.monitoring.definitions import KPIS, STALE_CONDITION_YEARS
 from koppelkans.analysis.monitoring.history import AuditHistory, history_per_year
 from koppelkans.config import figure
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.vocabulary import EXECUTED_STATUSES, TRENCHLESS_WORK_KINDS, CouplingStatus, WorkStatus
 from koppelkans.errors import InputError
 
@@ -381,7 +382,7 @@ def _coupling_scope(
         on_streets = couplings["segment_ids"].fillna("").map(lambda v: bool(set(v.split(";")) & segment_ids))
         couplings = couplings[on_streets.to_numpy(dtype=bool)]
         if organisations is not None:
-            ids = couplings["members"].map(lambda v: {m["id"] for m in json.loads(v)})
+            ids = couplings["members"].map(lambda v: {m["id"] for m in members_from_text(v)})
             couplings = couplings[ids.map(lambda i: bool(_owners(i, owner) & organisations)).to_numpy(dtype=bool)]
     if len(decisions) and organisations is not None:
         ids = decisions["members"].fillna("[]").map(lambda v: {m.split(":", 1)[1] for m in json.loads(v)})

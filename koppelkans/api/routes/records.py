@@ -18,7 +18,7 @@ from koppelkans.access import Principal, visible_records
 from koppelkans.api.deps import CrsDep, PrincipalDep, SettingsDep, StoreDep, WriteLockDep
 from koppelkans.api.encoding import etag_of, page_json, public_records
 from koppelkans.api.errors import ERROR_RESPONSES, documented_error
-from koppelkans.api.query import Selection, read_page, with_area
+from koppelkans.api.query import Selection, read_page, visible_selection, with_area
 from koppelkans.api.records import create_record, delete_record, patch_record, read_record, replace_record
 from koppelkans.api.routes.params import Page
 from koppelkans.api.schemas import MODELS
@@ -56,6 +56,7 @@ def list_page(
     confidential assets as `principal` may see them."""
     if area is not None:
         selection = with_area(store, kind, selection, area)
+    selection = visible_selection(store, kind, selection, principal)
     frame, total = read_page(store, kind, selection, limit=page.limit, offset=page.offset)
     frame = visible_records(principal, kind, frame)
     text = page_json(frame, kind, crs=crs, total=total, limit=page.limit, offset=page.offset)

@@ -1,18 +1,19 @@
 """`/api/subscriptions`: organisations watching an area (C4), told by e-mail digest and signed webhook.
 
-The area is a drawn polygon: a GeoJSON geometry, Feature or FeatureCollection in the request's CRS (CRS84
-unless `crs` names EPSG:28992). The subscribing organisation is a field of the body for now; once requests
-are authenticated it is the acting user's organisation.
+The area is a drawn polygon (`POST /api/subscriptions`, JSON): a GeoJSON geometry, Feature or FeatureCollection
+in the request's CRS (CRS84 unless `crs` names EPSG:28992); or an uploaded file (`POST /api/subscriptions/upload`,
+multipart/form-data): a GeoJSON file, a GeoPackage or a zipped Shapefile of polygons in any CRS it names, at most
+`upload_max_mb` large. An editor subscribes its own organisation, a coordinator any.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import shapely
 import shapely.geometry
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,11 +22,21 @@ from koppelkans.api.crs import to_rd
 from koppelkans.api.deps import ActorDep, CrsDep, PrincipalDep, StoreDep
 from koppelkans.api.errors import ERROR_RESPONSES
 from koppelkans.errors import InputError, NotFound
-from koppelkans.notifications import subscribe, subscription_as_json, subscriptions_of, unsubscribe
+from koppelkans.notifications import (
+    AREA_FORMATS,
+    area_from_upload,
+    subscribe,
+    subscription_as_json,
+    subscriptions_of,
+    unsubscribe,
+)
 
-__all__ = ["router"]
+__all__ = ["UPLOAD_PATH", "router"]
 
 router = APIRouter(prefix="/api/subscriptions", tags=["subscriptions"])
+Language = Literal["nl", "en"]
+UPLOAD_PATH = "/api/subscriptions/upload"
+"""The one path that takes bodies larger than the API's usual limit (up to the `upload_max_mb` setting)."""
 
 
 class SubscriptionBody(BaseModel):
@@ -37,6 +48,7 @@ class SubscriptionBody(BaseModel):
     email: str | None = Field(default=None, description="send the digest to this address")
     webhook_url: str | None = Field(default=None, description="POST the digest (JSON, signed) to this URL")
     secret: str | None = Field(default=None, description="the webhook's HMAC-SHA256 signing secret")
+    language: Language = Field(default="nl", description="language of the e-mail digest: nl (default) or en")
 
 
 def _area(geojson: dict[str, Any], crs: str) -> shapely.Geometry:
@@ -65,6 +77,38 @@ def create_subscription(
         email=body.email,
         webhook_url=body.webhook_url,
         secret=body.secret,
+        language=body.language,
+        actor=actor,
+    )
+    return subscription_as_json(created)
+
+
+@router.post(
+    "/upload", response_class=JSONResponse, responses=ERROR_RESPONSES, status_code=201, name="subscribe_with_file"
+)
+def create_subscription_from_file(
+    store: StoreDep,
+    actor: ActorDep,
+    principal: PrincipalDep,
+    organisation: Annotated[str, Form(description="code of the subscribing organisation")],
+    area: Annotated[UploadFile, File(description=f"the interest area: {AREA_FORMATS} of polygons")],
+    email: Annotated[str | None, Form(description="send the digest to this address")] = None,
+    webhook_url: Annotated[str | None, Form(description="POST the digest (JSON, signed) to this URL")] = None,
+    secret: Annotated[str | None, Form(description="the webhook's HMAC-SHA256 signing secret")] = None,
+    language: Annotated[Language, Form(description="language of the e-mail digest: nl (default) or en")] = "nl",
+    layer: Annotated[str | None, Form(description="the layer to read, when the file has several")] = None,
+) -> dict[str, Any]:
+    """Watch the area in an uploaded file (its polygons together, reprojected to EPSG:28992); like `POST
+    /api/subscriptions` otherwise. The file's format is told by its content, never by its name."""
+    require(principal, Action.CREATE, "subscriptions", organisation)
+    created = subscribe(
+        store,
+        organisation,
+        area_from_upload(area.file.read(), layer=layer),
+        email=email,
+        webhook_url=webhook_url,
+        secret=secret,
+        language=language,
         actor=actor,
     )
     return subscription_as_json(created)

@@ -106,7 +106,8 @@ def realise(coupling_id: str, store: StoreDep, actor: ActorDep, principal: Princ
 
 
 @router.post("/escalate", response_class=JSONResponse, responses=ERROR_RESPONSES, name="escalate_overdue")
-def escalate(store: StoreDep, actor: ActorDep, principal: PrincipalDep) -> dict[str, Any]:
-    """Escalate every coupling past its step's deadline to the coordinator (each once)."""
+def escalate(store: StoreDep, settings: SettingsDep, actor: ActorDep, principal: PrincipalDep) -> dict[str, Any]:
+    """Escalate every coupling past its step's deadline to the coordinator (each once); the coordinators are
+    e-mailed and the subscriptions concerned get an `escalation` webhook event (each once)."""
     require(principal, Action.RUN, "couplings")
-    return {"escalated": [w.as_row() for w in escalate_overdue(store, actor=actor)]}
+    return {"escalated": [w.as_row() for w in escalate_overdue(store, actor=actor, settings=settings)]}
