@@ -325,11 +325,11 @@ def announce_escalations(
     settings = settings or Settings()
     events = store.read_coupling_events()
     reached = _reached(events)
-    done = {e["coupling_id"] for e in events if e["event"] == ANNOUNCED and e["detail"].get("complete")}
+    done = {_escalation_of(e) for e in events if e["event"] == ANNOUNCED and e["detail"].get("complete")}
     pending = [
         CouplingWorkflow.from_row(row)
         for row in store.read_coupling_workflows()
-        if row["escalated"] and row["coupling_id"] not in done
+        if row["escalated"] and (row["coupling_id"], row["escalated_at"]) not in done
     ]
     if not pending:
         return []
@@ -340,7 +340,7 @@ def announce_escalations(
     for workflow in pending:
         found = couplings.loc[workflow.coupling_id] if workflow.coupling_id in couplings.index else None
         kind = None if found is None else str(found["kind"])
-        told = reached.get(workflow.coupling_id, set())
+        told = reached.get((workflow.coupling_id, workflow.escalated_at), set())
         attempts = [
             _send_email(
                 email,
@@ -357,6 +357,7 @@ def announce_escalations(
                 body = {**payload, "subscription": subscription.id, "organisation": subscription.organisation}
                 attempts += _post_webhook(subscription.webhook_url, subscription.secret, body, settings, sleep)
         detail = {
+            "escalated_at": workflow.escalated_at,
             "deliveries": [a.__dict__ for a in attempts],
             "complete": all(a.ok for a in attempts if _is_final(a, attempts)),
         }
@@ -379,13 +380,18 @@ def _escalation_json(workflow: CouplingWorkflow, *, kind: str | None) -> dict[st
     }
 
 
-def _reached(events: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """Per coupling, the addresses and URLs an announcement of its escalation reached."""
-    reached: dict[str, set[str]] = {}
+def _escalation_of(event: dict[str, Any]) -> tuple[str, str | None]:
+    """Which escalation an announcement was about: a coupling escalates once per step (accepting starts a new one)."""
+    return event["coupling_id"], event["detail"].get("escalated_at")
+
+
+def _reached(events: list[dict[str, Any]]) -> dict[tuple[str, str | None], set[str]]:
+    """Per escalation (coupling, moment), the addresses and URLs its announcement reached."""
+    reached: dict[tuple[str, str | None], set[str]] = {}
     for event in events:
         if event["event"] == ANNOUNCED:
             ok = {d["target"] for d in event["detail"].get("deliveries", []) if d["ok"]}
-            reached.setdefault(event["coupling_id"], set()).update(ok)
+            reached.setdefault(_escalation_of(event), set()).update(ok)
     return reached
 
 

@@ -539,6 +539,13 @@ def test_an_escalation_mails_the_coordinators_and_posts_an_event_to_subscribers_
     assert escalate_overdue(store, settings=settings, now=start + timedelta(days=20)) == []
     assert len(mailbox.messages) == 2 and len(receiver.requests) == 2  # escalating again sends nothing twice
 
+    # the late answer starts the realise step (45 days); when that is overdue too, it is told again
+    respond_to_coupling(store, coupling, "GM0153-WEG", "accept", now=start + timedelta(days=21))
+    assert escalate_overdue(store, settings=settings, now=start + timedelta(days=60)) == []
+    [realise_late] = escalate_overdue(store, settings=settings, now=start + timedelta(days=67))
+    assert realise_late.status.value == "accepted"
+    assert len(mailbox.messages) == 4 and receiver.requests[-1]["body"]["status"] == "accepted"
+
 
 def test_an_escalation_not_delivered_is_told_again_to_whom_it_did_not_reach(
     store: SqlRepository, mailbox: Mailbox

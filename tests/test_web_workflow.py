@@ -223,7 +223,15 @@ def test_the_coordinator_escalates_answers_splits_the_cost_and_realises(
         for absent in ("#respond-form", "#split-form", "#workflow-realise"):
             expect(panel.locator(absent)).to_have_count(0)
         events = panel.locator(".workflow-events li").evaluate_all("items => items.map(i => i.dataset.event)")
-        assert events == ["proposed", "escalated", "responded", "responded", "cost_split", "realised"]
+        assert events == [
+            "proposed",
+            "escalated",
+            "escalation_announced",
+            "responded",
+            "responded",
+            "cost_split",
+            "realised",
+        ]
     realised = workflow_in(web.store, coupling.id)
     assert realised is not None and realised.status.value == "realised" and realised.realised_at is not None
     assert {org: r.by for org, r in realised.responses.items()} == {first: COORDINATOR, second: COORDINATOR}

@@ -116,6 +116,17 @@ def test_an_accepted_coupling_not_realised_in_45_days_escalates() -> None:
     assert escalate(accepted, _day(55) + timedelta(seconds=1)) is not None
 
 
+def test_a_late_proposal_once_accepted_may_escalate_again_in_its_realise_step() -> None:
+    late = escalate(_proposed(), _day(16))
+    assert late is not None
+    for org in ("RIO", "WEG"):
+        late = respond(late, org, "accept", reason=None, now=_day(20), by=org, deadlines=GIPOD)
+    assert late.status.value == "accepted" and not late.escalated and late.escalated_at is None
+    assert escalate(late, _day(64)) is None
+    again = escalate(late, _day(66))
+    assert again is not None and again.escalated_at == "2026-05-07T09:00:00.000000+00:00"
+
+
 def test_cost_split_must_cover_the_members_and_sum_to_100_percent() -> None:
     workflow = _proposed()
     with pytest.raises(InputError) as short:
@@ -210,9 +221,13 @@ def test_workflow_in_the_store_escalates_on_the_clock(store: SqlRepository) -> N
     events = store.read_coupling_events(coupling_id=coupling)
     assert [e["event"] for e in events] == ["proposed", "responded", "escalated", "escalation_announced"]
     assert events[2]["detail"]["waiting_for"] == ["GM0153-WEG"]
-    assert events[3]["detail"] == {"deliveries": [], "complete": True}  # no coordinator, no subscriber: nobody
+    assert events[3]["detail"] == {  # no coordinator, no subscriber: nobody
+        "escalated_at": escalated.escalated_at,
+        "deliveries": [],
+        "complete": True,
+    }
     accepted = respond_to_coupling(store, coupling, "GM0153-WEG", "accept", actor="bob@weg.nl", now=_day(18))
-    assert accepted.status is CouplingStatus.ACCEPTED and accepted.escalated  # the flag stays for the record
+    assert accepted.status is CouplingStatus.ACCEPTED and not accepted.escalated  # a new step; the event stays
     split_coupling_costs(store, coupling, {"GM0153-RIO": 70, "GM0153-WEG": 30}, now=_day(19))
     realised = realise_coupling(store, coupling, actor="coordinator@gemeente.nl", now=_day(40))
     assert realised.status is CouplingStatus.REALISED

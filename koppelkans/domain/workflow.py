@@ -216,8 +216,9 @@ def respond(
     changed = replace(workflow, responses=responses)
     if answer is Answer.DECLINE:
         return replace(changed, status=CouplingStatus.DECLINED, deadline=None)
-    if not changed.waiting_for:
-        return replace(changed, status=CouplingStatus.ACCEPTED, deadline=_after(now, deadlines.realise_days))
+    if not changed.waiting_for:  # a new step with its own deadline: it may escalate again
+        accepted = replace(changed, status=CouplingStatus.ACCEPTED, deadline=_after(now, deadlines.realise_days))
+        return replace(accepted, escalated=False, escalated_at=None)
     return replace(changed, status=CouplingStatus.UNDER_REVIEW)
 
 
@@ -281,7 +282,8 @@ def days_left(workflow: CouplingWorkflow, now: datetime) -> int | None:
 
 
 def escalate(workflow: CouplingWorkflow, now: datetime) -> CouplingWorkflow | None:
-    """The workflow escalated to the coordinator when its step is overdue and it was not escalated yet, else None."""
+    """The workflow escalated to the coordinator when its current step is overdue and was not escalated yet,
+    else None (accepting starts the realise step, which may escalate in its turn)."""
     if workflow.escalated or not is_overdue(workflow, now):
         return None
     return replace(workflow, escalated=True, escalated_at=timestamp(now))

@@ -298,6 +298,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_cost_split": ("kostenverdeling vastgelegd", "cost split recorded"),
     "event_realised": ("gerealiseerd", "realised"),
     "event_escalated": ("geëscaleerd", "escalated"),
+    "event_escalation_announced": ("coördinatoren en abonnees ingelicht", "coordinators and subscribers told"),
     "not_saved": ("Niet opgeslagen:", "Not saved:"),
     "login_intro": (
         "Log in met het e-mailadres en wachtwoord die de beheerder van Koppelkans voor u heeft aangemaakt.",
