@@ -16,10 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,6 +44,7 @@ _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _TO_LONLAT = transformer(CRS, "OGC:CRS84")
 
 Box = tuple[float, float, float, float]
+T = TypeVar("T")
 
 
 def run_api_benchmark(
@@ -112,7 +114,7 @@ def _run_on_store(
     headers = _credentials(repository, url)
     with _server(db, url, workers=workers, headers=headers) as base:
         for (workload, layer), paths in batches.items():
-            runs[workload][layer] = asyncio.run(
+            runs[workload][layer] = _in_own_loop(
                 _drive(base, paths, clients=clients, seconds=seconds / len(batches), headers=headers)
             )
     direct = {layer: _direct_p50_ms(repository, layer, boxes[:30]) for layer in LAYERS}
@@ -229,6 +231,13 @@ def _credentials(store: Repository, url: str | None) -> dict[str, str]:
 
     add_user(store, "bench@koppelkans.invalid", organisation=None, role="admin", password=None)
     return {"Authorization": f"Bearer {create_token(store, 'bench@koppelkans.invalid', scope='read').secret}"}
+
+
+def _in_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end in a thread with its own event loop, so the bench also runs where a loop
+    is already running (a notebook, a test process that drives a browser)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 async def _drive(
