@@ -471,7 +471,7 @@ def test_language_switch_shows_english_and_is_remembered(web: WebApp, page: Page
 
 
 @pytest.mark.backends("geopackage")
-@pytest.mark.parametrize("path", ["/", "/couplings", "/timeline", "/works"])
+@pytest.mark.parametrize("path", ["/", "/couplings", "/timeline", "/works", "/subscriptions"])
 def test_every_control_has_a_label_and_the_page_can_be_tabbed_through(web: WebApp, page: Page, path: str) -> None:
     page.goto(f"{web.url}{path}")
     unlabelled = page.evaluate(

@@ -1,5 +1,6 @@
 """The JSON the pages read besides the register API: findings listed with their areas and boxes, one
-finding's streets, the timeline of an area or street, and the searchable works table.
+finding's streets, the timeline of an area or street, the searchable works table and the subscriptions'
+areas.
 
 Under `/web/api`, left out of the OpenAPI document: these shapes serve the pages and may change with
 them; integrations use `/api` and `/ogc`.
@@ -8,18 +9,22 @@ them; integrations use `/api` and `/ogc`.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from typing import Annotated, Any
 
 import pandas as pd
+import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from koppelkans.access import ANONYMOUS, hidden_assets
+from koppelkans.access import ANONYMOUS, Action, hidden_assets, may
 from koppelkans.access.confidentiality import involves_hidden
 from koppelkans.api.deps import PrincipalDep, SettingsDep, StoreDep, VisibleStoreDep, WriteLockDep
-from koppelkans.config import Settings
+from koppelkans.config import CRS, MAP_CRS, Settings
+from koppelkans.domain.crs import transform_geometries
 from koppelkans.domain.workflow import CouplingWorkflow
+from koppelkans.notifications import subscriptions_of
 from koppelkans.store import Repository
 from koppelkans.web.findings import (
     FindingQuery,
@@ -208,3 +213,25 @@ def works(
         q=q, organisation=organisation, discipline=discipline, status=status, sort=sort, offset=offset, limit=limit
     )
     return JSONResponse(works_page(store, query))
+
+
+@router.get("/subscriptions", name="web_subscriptions_areas")
+def subscriptions(store: StoreDep, principal: PrincipalDep) -> JSONResponse:
+    """Every subscription as a GeoJSON Feature in lon/lat, with its area in km² and whether the user may delete
+    it (the secret never; `GET /api/subscriptions` gives the same as WKT in EPSG:28992)."""
+    features = []
+    for watched in subscriptions_of(store):
+        geometry = transform_geometries(watched.area, CRS, MAP_CRS)
+        properties = {
+            "id": watched.id,
+            "organisation": watched.organisation,
+            "email": watched.email,
+            "webhook_url": watched.webhook_url,
+            "signed": bool(watched.secret),
+            "language": watched.language,
+            "area_km2": round(float(shapely.area(watched.area)) / 1e6, 3),
+            "may_delete": may(principal, Action.DELETE, "subscriptions", watched.organisation),
+        }
+        feature = {"type": "Feature", "id": watched.id, "properties": properties}
+        features.append(feature | {"geometry": json.loads(shapely.to_geojson(geometry))})
+    return JSONResponse({"type": "FeatureCollection", "features": features})

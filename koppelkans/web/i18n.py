@@ -72,6 +72,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "nav_timeline": ("Tijdlijn", "Timeline"),
     "nav_works": ("Werkenregister", "Works register"),
     "nav_dashboard": ("Monitoring", "Monitoring"),
+    "nav_subscriptions": ("Abonnementen", "Subscriptions"),
     "dashboard_title": ("Monitoring en evaluatie", "Monitoring and evaluation"),
     "dashboard_map": ("Openbrekingen per straatsegment in de periode", "Street openings per segment in the period"),
     "dashboard_report": ("Afdrukbaar rapport", "Printable report"),
@@ -300,6 +301,52 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event_escalated": ("geëscaleerd", "escalated"),
     "event_escalation_announced": ("coördinatoren en abonnees ingelicht", "coordinators and subscribers told"),
     "not_saved": ("Niet opgeslagen:", "Not saved:"),
+    # the subscriptions page (C4)
+    "subscriptions_intro": (
+        "Een organisatie tekent of uploadt het gebied dat zij volgt (haar netgebied) en hoort per e-mail of webhook"
+        " van nieuwe werken, verschoven startvensters en nieuwe koppelkansen en conflicten daarin.",
+        "An organisation draws or uploads the area it watches (its network area) and is told by e-mail or webhook"
+        " of new works, changed start windows and new couplings and conflicts in it.",
+    ),
+    "new_subscription": ("Nieuw abonnement", "New subscription"),
+    "interest_area": ("Interessegebied", "Interest area"),
+    "interest_area_help": (
+        "Klik op de kaart de hoekpunten van het gebied; dubbelklik of Klaar sluit het. Of kies een bestand"
+        " (GeoJSON, GeoPackage of gezipte Shapefile met polygonen).",
+        "Click the area's corners on the map; double-click or Done closes it. Or choose a file"
+        " (GeoJSON, GeoPackage or zipped Shapefile of polygons).",
+    ),
+    "draw_area": ("Gebied tekenen", "Draw area"),
+    "finish_area": ("Klaar", "Done"),
+    "area_points": ("{n} hoekpunt(en) geklikt", "{n} corner(s) clicked"),
+    "area_drawn": ("Gebied getekend ({n} hoekpunten)", "Area drawn ({n} corners)"),
+    "no_area": ("Nog geen gebied getekend of gekozen.", "No area drawn or chosen yet."),
+    "area_file": ("Of een bestand", "Or a file"),
+    "area_needed": ("Teken een gebied of kies een bestand.", "Draw an area or choose a file."),
+    "webhook_url": ("Webhook-URL", "Webhook URL"),
+    "secret": ("Geheim voor de handtekening", "Signing secret"),
+    "secret_help": ("De webhook wordt ondertekend met HMAC-SHA256.", "The webhook is signed with HMAC-SHA256."),
+    "digest_language": ("Taal van de berichten", "Language of the messages"),
+    "language_nl": ("Nederlands", "Dutch"),
+    "language_en": ("Engels", "English"),
+    "subscribe": ("Abonneren", "Subscribe"),
+    "subscribed": ("Abonnement aangemaakt.", "Subscription created."),
+    "subscription_errors": ("Het abonnement is niet aangemaakt:", "The subscription was not created:"),
+    "subscriptions_list": ("Abonnementen", "Subscriptions"),
+    "subscriptions_none": ("Er zijn nog geen abonnementen.", "There are no subscriptions yet."),
+    "notified_at": ("Bericht naar", "Told at"),
+    "area_size": ("Oppervlak", "Area"),
+    "km2": ("{n} km²", "{n} km²"),
+    "show_area": ("Toon gebied", "Show area"),
+    "delete": ("Verwijderen", "Delete"),
+    "confirm_unsubscribe": (
+        "Het abonnement van {org} verwijderen? Er worden dan geen berichten meer gestuurd.",
+        "Delete {org}'s subscription? No more messages will be sent.",
+    ),
+    "subscriptions_read_only": (
+        "U kunt de abonnementen bekijken; een redacteur of coördinator maakt ze aan.",
+        "You can view the subscriptions; an editor or coordinator creates them.",
+    ),
     "login_intro": (
         "Log in met het e-mailadres en wachtwoord die de beheerder van Koppelkans voor u heeft aangemaakt.",
         "Log in with the e-mail address and password your Koppelkans administrator created for you.",

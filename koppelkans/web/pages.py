@@ -1,6 +1,7 @@
-"""The HTML pages: the map (`/`), the couplings and conflicts (`/couplings`), the timeline (`/timeline`)
-and the works register (`/works`). Each page is a Jinja2 template plus one ES module; what the module
-needs (words, labels, colours, organisations, areas, the map's extent) is embedded as JSON."""
+"""The HTML pages: the map (`/`), the couplings and conflicts (`/couplings`), the timeline (`/timeline`),
+the works register (`/works`), the dashboard (`/dashboard`) and the subscriptions (`/subscriptions`). Each
+page is a Jinja2 template plus one ES module; what the module needs (words, labels, colours, organisations,
+areas, the map's extent) is embedded as JSON."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ _PAGES = {
     "timeline": ("nav_timeline", "/timeline"),
     "works": ("nav_works", "/works"),
     "dashboard": ("nav_dashboard", "/dashboard"),
+    "subscriptions": ("nav_subscriptions", "/subscriptions"),
 }
 
 
@@ -220,3 +222,18 @@ def dashboard_page(
     kpi |= {"period": context["period"], "scope": context["scope"], "street_km": context["street_km"], "query": query}
     kpi |= {"from": scope.year_from, "to": scope.year_to, "area": area or "", "org": org or ""}
     return _render(request, store, settings, "dashboard", kpi=kpi)
+
+
+@router.get("/subscriptions", response_class=HTMLResponse, name="web_subscriptions")
+def subscriptions_page(request: Request, store: StoreDep, settings: SettingsDep, lang: Lang = None) -> HTMLResponse:
+    """The organisations' interest areas (C4): drawn on the map or uploaded as a file, listed with their areas.
+    The form offers the organisations the user may subscribe (an editor its own, a coordinator any); a viewer
+    gets the list alone."""
+    principal = getattr(request.state, "principal", ANONYMOUS)
+    organisations = store.read("organisations")
+    subscribable = [
+        {"code": c, "name": n}
+        for c, n in zip(organisations["code"], organisations["name"])
+        if may(principal, Action.CREATE, "subscriptions", c)
+    ]
+    return _render(request, store, settings, "subscriptions", subscribable=subscribable)

@@ -52,18 +52,20 @@ export function csrfToken() {
   return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 }
 
-/** Fetch JSON (or send it); an error response becomes an ApiError carrying the API's error object. */
+/** Fetch JSON (or send it; a FormData body goes as multipart/form-data); an error response becomes an
+ * ApiError carrying the API's error object. */
 export async function fetchJson(url, { method = "GET", body, headers = {} } = {}) {
   const unsafe = !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase());
+  const multipart = body instanceof FormData;
   const response = await fetch(url, {
     method,
     headers: {
       Accept: "application/json",
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(body !== undefined && !multipart ? { "Content-Type": "application/json" } : {}),
       ...(unsafe ? { "X-CSRF-Token": csrfToken() } : {}),
       ...headers,
     },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
+    body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
   });
   const text = await response.text();
   let payload = null;
