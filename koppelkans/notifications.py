@@ -56,6 +56,7 @@ __all__ = [
     "announce_escalations",
     "area_from_file",
     "area_from_upload",
+    "contacts_shown_to",
     "notify",
     "subscribe",
     "subscription_as_json",
@@ -229,14 +230,24 @@ def subscriptions_of(store: Repository, *, ids: Sequence[str] | None = None) -> 
     ]
 
 
-def subscription_as_json(subscription: Subscription | dict[str, Any]) -> dict[str, Any]:
-    """A subscription as the CLI and API show it: the area as WKT (EPSG:28992), the secret never."""
+def subscription_as_json(subscription: Subscription | dict[str, Any], *, contacts: bool = True) -> dict[str, Any]:
+    """A subscription as the CLI and API show it: the area as WKT (EPSG:28992), the secret never, and its
+    e-mail address and webhook URL only with `contacts` (see `contacts_shown_to`)."""
     values = subscription if isinstance(subscription, dict) else subscription.__dict__
     shown = {k: v for k, v in values.items() if k not in ("secret", "area")}
+    if not contacts:
+        shown["email"] = shown["webhook_url"] = None
     shown["told_findings"] = sorted(shown.get("told_findings") or [])
     shown["area_wkt"] = shapely.to_wkt(values["area"], rounding_precision=3)
     shown["signed"] = bool(values.get("secret"))
     return shown
+
+
+def contacts_shown_to(principal: Principal, organisation: str) -> bool:
+    """Whether `principal` sees where an organisation's subscription is delivered: its own organisation and
+    the coordinators do; other partners see that it watches an area, not its addresses (a webhook URL can
+    carry a credential)."""
+    return principal.sees_all or principal.organisation == organisation
 
 
 # -- notifying ----------------------------------------------------------------------------------

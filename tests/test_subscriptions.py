@@ -37,7 +37,7 @@ from koppelkans.domain.audit import AuditEntry, Operation
 from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.subscriptions import Subscription, digest_for, retry_delays, signature
 from koppelkans.errors import InputError
-from koppelkans.identity import add_user
+from koppelkans.identity import add_user, create_token
 from koppelkans.notifications import notify, subscribe, subscriptions_of
 from koppelkans.register import import_records
 from koppelkans.store import SqlRepository, open_store
@@ -301,6 +301,15 @@ def test_subscription_endpoints(api: ApiServer) -> None:
     bad = api.client.post("/api/subscriptions", json={**body, "area": {"type": "Point", "coordinates": [6.9, 52.2]}})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "area"
     assert [s["id"] for s in api.client.get("/api/subscriptions").json()] == [subscription["id"]]
+    for email, organisation, role, sees in (
+        ("v@enexis.nl", "ENEXIS", "viewer", False),
+        ("e@vitens.nl", "VITENS", "editor", True),
+    ):
+        add_user(api.store, email, organisation=organisation, role=role, password=None)
+        token = {"Authorization": f"Bearer {create_token(api.store, email).secret}"}
+        [listed] = httpx.get(f"{api.url}/api/subscriptions", headers=token).json()
+        assert listed["organisation"] == "VITENS" and (listed["email"] == "p@vitens.nl") is sees, (role, listed)
+        assert ("p@vitens.nl" in httpx.get(f"{api.url}/web/api/subscriptions", headers=token).text) is sees
     assert api.client.get(f"/api/subscriptions/{subscription['id']}/deliveries").json() == []
     assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 204
     assert api.client.delete(f"/api/subscriptions/{subscription['id']}").status_code == 404

@@ -24,7 +24,7 @@ from koppelkans.api.deps import PrincipalDep, SettingsDep, StoreDep, VisibleStor
 from koppelkans.config import CRS, MAP_CRS, Settings
 from koppelkans.domain.crs import transform_geometries
 from koppelkans.domain.workflow import CouplingWorkflow
-from koppelkans.notifications import subscriptions_of
+from koppelkans.notifications import contacts_shown_to, subscriptions_of
 from koppelkans.store import Repository
 from koppelkans.web.findings import (
     FindingQuery,
@@ -218,15 +218,17 @@ def works(
 @router.get("/subscriptions", name="web_subscriptions_areas")
 def subscriptions(store: StoreDep, principal: PrincipalDep) -> JSONResponse:
     """Every subscription as a GeoJSON Feature in lon/lat, with its area in km² and whether the user may delete
-    it (the secret never; `GET /api/subscriptions` gives the same as WKT in EPSG:28992)."""
+    it (the secret never, the addresses only as `contacts_shown_to` says; `GET /api/subscriptions` gives the
+    same as WKT in EPSG:28992)."""
     features = []
     for watched in subscriptions_of(store):
         geometry = transform_geometries(watched.area, CRS, MAP_CRS)
+        contacts = contacts_shown_to(principal, watched.organisation)
         properties = {
             "id": watched.id,
             "organisation": watched.organisation,
-            "email": watched.email,
-            "webhook_url": watched.webhook_url,
+            "email": watched.email if contacts else None,
+            "webhook_url": watched.webhook_url if contacts else None,
             "signed": bool(watched.secret),
             "language": watched.language,
             "area_km2": round(float(shapely.area(watched.area)) / 1e6, 3),

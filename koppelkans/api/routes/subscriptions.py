@@ -25,6 +25,7 @@ from koppelkans.errors import InputError, NotFound
 from koppelkans.notifications import (
     AREA_FORMATS,
     area_from_upload,
+    contacts_shown_to,
     subscribe,
     subscription_as_json,
     subscriptions_of,
@@ -115,9 +116,12 @@ def create_subscription_from_file(
 
 
 @router.get("", response_class=JSONResponse, name="list_subscriptions")
-def list_subscriptions(store: StoreDep) -> list[dict[str, Any]]:
-    """Every subscription (area as WKT in EPSG:28992; secrets are never shown)."""
-    return [subscription_as_json(s) for s in subscriptions_of(store)]
+def list_subscriptions(store: StoreDep, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """Every subscription (area as WKT in EPSG:28992; secrets are never shown, e-mail addresses and webhook
+    URLs only to its own organisation and coordinators)."""
+    return [
+        subscription_as_json(s, contacts=contacts_shown_to(principal, s.organisation)) for s in subscriptions_of(store)
+    ]
 
 
 @router.get(
