@@ -98,6 +98,34 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Take away what `showFormErrors` put in a form and its summary. */
+export function clearFormErrors(form, summary) {
+  summary.replaceChildren();
+  summary.className = "";
+  for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
+  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+/** The API's error (its `problems`, or the one field it names) under each field's `.field-error[data-field]`,
+ *  that field's input marked invalid (`fallback` when no input carries the name), and all of it listed in
+ *  `summary` under `heading`; the first invalid input gets the focus. */
+export function showFormErrors(form, summary, error, { heading, fallback = null }) {
+  const problems = error.error.problems?.length ? error.error.problems : [{ field: error.error.field, reason: error.error.message }];
+  const general = [];
+  for (const problem of problems) {
+    const field = problem.field ? CSS.escape(problem.field) : null;
+    const slot = field ? form.querySelector(`.field-error[data-field="${field}"]`) : null;
+    if (slot) {
+      slot.textContent = slot.textContent ? `${slot.textContent} ${problem.reason}` : problem.reason;
+      (form.querySelector(`[name="${field}"]`) ?? fallback)?.setAttribute("aria-invalid", "true");
+    }
+    general.push(problem.field ? `${t(problem.field)}: ${problem.reason}` : problem.reason);
+  }
+  summary.className = "form-errors";
+  summary.replaceChildren(el("strong", {}, heading), el("ul", {}, general.map((text) => el("li", {}, text))));
+  form.querySelector('[aria-invalid="true"]')?.focus();
+}
+
 /** A query string from an object, leaving out empty values. */
 export function query(params) {
   const search = new URLSearchParams();

@@ -3,7 +3,7 @@
 // /api/subscriptions/upload (multipart). The form checks only that there is an area; the API's own messages
 // go under the fields they name. The existing subscriptions are listed and their areas drawn on the map.
 
-import { ApiError, el, fetchJson, formatNumber, organisationName, t } from "./common.js";
+import { ApiError, clearFormErrors, showFormErrors, el, fetchJson, formatNumber, organisationName, t } from "./common.js";
 import { boxOf, createMap, fitBox, whenLoaded } from "./map.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
@@ -112,27 +112,11 @@ if (form) {
 
 // -- the form -----------------------------------------------------------------------------------
 function clearErrors() {
-  message.replaceChildren();
-  message.className = "";
-  for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
-  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  clearFormErrors(form, message);
 }
 
-/** The API's error under each field it names (`organisation`, `area`, `email`, …), all of them listed on top. */
 function showErrors(error) {
-  const problems = error.error.problems?.length ? error.error.problems : [{ field: error.error.field, reason: error.error.message }];
-  const general = [];
-  for (const problem of problems) {
-    const slot = problem.field ? form.querySelector(`.field-error[data-field="${CSS.escape(problem.field)}"]`) : null;
-    if (slot) {
-      slot.textContent = slot.textContent ? `${slot.textContent} ${problem.reason}` : problem.reason;
-      form.querySelector(`[name="${CSS.escape(problem.field)}"]`)?.setAttribute("aria-invalid", "true");
-    }
-    general.push(problem.field ? `${t(problem.field)}: ${problem.reason}` : problem.reason);
-  }
-  message.className = "form-errors";
-  message.replaceChildren(el("strong", {}, t("subscription_errors")), el("ul", {}, general.map((text) => el("li", {}, text))));
-  form.querySelector('[aria-invalid="true"]')?.focus();
+  showFormErrors(form, message, error, { heading: t("subscription_errors") });
 }
 
 /** The form's fields that have a value (the organisation even when it is fixed). */

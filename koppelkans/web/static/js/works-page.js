@@ -3,7 +3,7 @@
 // the API's own messages next to the fields they name. The location is drawn on the map (a line) or made
 // of street segments (clicked on the map or typed as ids).
 
-import { ApiError, el, fetchJson, formatEuro, formatNumber, label, organisationName, query, t, yearRange } from "./common.js";
+import { ApiError, clearFormErrors, showFormErrors, el, fetchJson, formatEuro, formatNumber, label, organisationName, query, t, yearRange } from "./common.js";
 import { applyFilters, boxOf, createMap, fitBox, whenLoaded } from "./map.js";
 
 const map = createMap("form-map");
@@ -185,28 +185,11 @@ async function geometryToSend() {
 
 // -- the form ----------------------------------------------------------------------------------
 function clearErrors() {
-  message.replaceChildren();
-  message.className = "";
-  for (const node of form.querySelectorAll(".field-error")) node.textContent = "";
-  for (const node of form.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  clearFormErrors(form, message);
 }
 
 function showErrors(error) {
-  const problems = error.error.problems?.length ? error.error.problems : [{ field: error.error.field, reason: error.error.message }];
-  const general = [];
-  for (const problem of problems) {
-    const slot = problem.field ? form.querySelector(`.field-error[data-field="${problem.field}"]`) : null;
-    if (slot) {
-      slot.textContent = slot.textContent ? `${slot.textContent} ${problem.reason}` : problem.reason;
-      const input = form.querySelector(`[name="${problem.field}"]`) ?? segmentsInput;
-      input.setAttribute("aria-invalid", "true");
-    }
-    general.push(problem.field ? `${t(problem.field)}: ${problem.reason}` : problem.reason);
-  }
-  message.className = "form-errors";
-  message.replaceChildren(el("strong", {}, t("form_errors")), el("ul", {}, general.map((text) => el("li", {}, text))));
-  const first = form.querySelector('[aria-invalid="true"]');
-  if (first) first.focus();
+  showFormErrors(form, message, error, { heading: t("form_errors"), fallback: segmentsInput });
 }
 
 function valueOf(name) {
