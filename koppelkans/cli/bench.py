@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.couplings import run_couplings_benchmark
-from koppelkans.benchmarks.imports import run_import_benchmark
 from koppelkans.cli.shell import context_of, emit_json
 
 __all__ = ["app"]
@@ -25,6 +23,8 @@ def bench_import(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Records/second importing N assets into the embedded store and PostGIS."""
+    from koppelkans.benchmarks.imports import run_import_benchmark  # its imports cost seconds: only when run
+
     result = run_import_benchmark(n=n, postgis_url=postgis, settings=context_of(ctx).settings)
     if as_json:
         emit_json(result)
@@ -51,6 +51,8 @@ def bench_couplings(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Trench matching: ours vs the same matching as a PostGIS query, on the demo at each scale."""
+    from koppelkans.benchmarks.couplings import run_couplings_benchmark  # its imports cost seconds: only when run
+
     results = [
         run_couplings_benchmark(scale=float(s), postgis_url=postgis, settings=context_of(ctx).settings)
         for s in scales.split(",")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.api import run_api_benchmark
 from koppelkans.cli.shell import emit_json, fail
 from koppelkans.errors import KoppelkansError
 
@@ -26,6 +25,8 @@ def bench_api(
 ) -> None:
     """p50/p95 latency and requests/s for 1 km² bbox item queries and z15 vector tiles (target p95 < 100 ms)."""
     try:
+        from koppelkans.benchmarks.api import run_api_benchmark  # its imports cost seconds: only when run
+
         result = run_api_benchmark(
             scale=scale,
             store=store,

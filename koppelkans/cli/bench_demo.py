@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.demo import run_demo_benchmark
 from koppelkans.cli.shell import emit_json
 
 __all__ = ["bench_demo"]
@@ -16,6 +15,8 @@ def bench_demo(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Wall time, peak memory and records/s of building the demo into a fresh embedded store."""
+    from koppelkans.benchmarks.demo import run_demo_benchmark  # its imports cost seconds: only when run
+
     result = run_demo_benchmark(scale=scale, seed=seed)
     if as_json:
         emit_json(result)

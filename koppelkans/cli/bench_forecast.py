@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.forecast import run_forecast_benchmark, sewer_renewal_rate
 from koppelkans.cli.shell import emit_json
 
 __all__ = ["bench_forecast"]
@@ -19,6 +18,8 @@ def bench_forecast(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Seconds and peak memory of forecasting N assets (due years and 30 yearly probabilities each)."""
+    from koppelkans.benchmarks.forecast import run_forecast_benchmark, sewer_renewal_rate  # imports cost seconds
+
     result = run_forecast_benchmark(n=n, naive_sample=naive)
     if renewal_rate:
         result["sewer_renewal_rate"] = sewer_renewal_rate()

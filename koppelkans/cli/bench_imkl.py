@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.imkl import run_imkl_benchmark
 from koppelkans.cli.shell import emit_json
 
 __all__ = ["bench_import_imkl"]
@@ -20,6 +19,8 @@ def bench_import_imkl(
 ) -> None:
     """Import generated IMKL 2.0 deliveries of MB/4, MB/2 and MB megabytes: seconds, MB/s and peak RSS per reader."""
     readers = ("stream", "parse", *(("import",) if store else ()), *(("dom",) if dom else ()))
+    from koppelkans.benchmarks.imkl import run_imkl_benchmark  # its imports cost seconds: only when run
+
     result = run_imkl_benchmark(mb=mb, readers=readers)
     if as_json:
         emit_json(result)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.plan import run_plan_benchmark
 from koppelkans.cli.shell import emit_json
 
 __all__ = ["bench_plan"]
@@ -17,6 +16,8 @@ def bench_plan(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Solve time and gap of ours vs a single monolithic HiGHS MILP on the demo (ratios)."""
+    from koppelkans.benchmarks.plan import run_plan_benchmark  # its imports cost seconds: only when run
+
     r = run_plan_benchmark(scale=scale, time_limit=time_limit, store_path=store)
     if as_json:
         emit_json(r)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from koppelkans.benchmarks.scale import run_scale_benchmark
 from koppelkans.cli.shell import emit_json
 
 __all__ = ["bench_scale"]
@@ -22,6 +21,8 @@ def bench_scale(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Coupling engine time and peak memory per scale, single process vs a Dask LocalCluster."""
+    from koppelkans.benchmarks.scale import run_scale_benchmark  # its imports cost seconds: only when run
+
     result = run_scale_benchmark(
         [float(s) for s in scales.split(",")],
         base=base,

@@ -13,7 +13,6 @@ from rich.table import Table
 
 from koppelkans.access import Action
 from koppelkans.brief.i18n import check_language
-from koppelkans.brief.render import markdown_of_brief
 from koppelkans.briefing import (
     Timings,
     anatomy_of_area,
@@ -97,6 +96,8 @@ def brief(
     except KoppelkansError as error:
         fail(error, as_json=False)
     if out is None:
+        from koppelkans.brief.render import markdown_of_brief  # matplotlib comes with it: only when printing
+
         typer.echo(markdown_of_brief(result, language=language))
         return
     env = result.environment
