@@ -69,10 +69,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Delivery:
-    """One attempt to deliver a digest on one channel."""
+class Attempt:
+    """One try to send a message on one channel (an e-mail, or one POST of a webhook)."""
 
-    subscription_id: str
     channel: str
     target: str
     attempt: int
@@ -80,6 +79,13 @@ class Delivery:
     status: str | None
     error: str | None
     at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivery(Attempt):
+    """One attempt to deliver a subscription's digest on one channel."""
+
+    subscription_id: str
     digest_until: str
 
     def as_row(self) -> dict[str, Any]:
@@ -279,7 +285,7 @@ def notify(
         couplings, conflicts = seen.read_findings("couplings"), seen.read_findings("conflicts")
         digest = digest_for(subscription, entries, couplings=couplings, conflicts=conflicts, until=until)
         deliveries = [] if digest.is_empty else _deliver(subscription, digest, settings, sleep)
-        told = all(d.ok for d in deliveries if _is_last_attempt(d, deliveries))
+        told = all(d.ok for d in deliveries if _is_final(d, deliveries))
         with store.transaction(actor=actor) as tx:
             for delivery in deliveries:
                 tx.log_delivery(delivery.as_row())
@@ -296,10 +302,6 @@ def notify(
 def _organisation_viewer(organisation: str) -> Principal:
     """Whom a subscription's messages are for: its organisation, seeing what any of its users may see."""
     return Principal(email=None, organisation=organisation, role=Role.VIEWER, scope="read")
-
-
-def _is_last_attempt(delivery: Delivery, deliveries: list[Delivery]) -> bool:
-    return delivery.attempt == max(d.attempt for d in deliveries if d.channel == delivery.channel)
 
 
 def _deliver(subscription: Subscription, digest: Digest, settings: Settings, sleep: Sleep) -> list[Delivery]:
@@ -434,19 +436,6 @@ def _told_of(
 
 
 # -- sending ------------------------------------------------------------------------------------
-@dataclass(frozen=True, kw_only=True)
-class Attempt:
-    """One try to send a message on one channel (an e-mail, or one POST of a webhook)."""
-
-    channel: str
-    target: str
-    attempt: int
-    ok: bool
-    status: str | None
-    error: str | None
-    at: str
-
-
 def _is_final(attempt: Attempt, attempts: Sequence[Attempt]) -> bool:
     same = [a.attempt for a in attempts if a.channel == attempt.channel and a.target == attempt.target]
     return attempt.attempt == max(same)
