@@ -113,8 +113,8 @@ def area_from_file(path: str | Path, *, layer: str | None = None) -> shapely.Geo
     """The area in a GeoJSON, GeoPackage or (zipped) Shapefile: all its polygons together, in EPSG:28992."""
     try:
         table = read_table(path, layer=layer)
-    except InputError as error:
-        raise InputError(error.message, field="area") from None
+    except InputError as error:  # which file, or which of its layers
+        raise InputError(error.message, field="layer" if error.field == "layer" else "area") from None
     name = Path(path).name
     if not isinstance(table.frame, gpd.GeoDataFrame):
         raise InputError(f"{name}: no geometries; give {AREA_FORMATS} of polygons", field="area")
@@ -137,11 +137,12 @@ def area_from_upload(data: bytes, *, layer: str | None = None) -> shapely.Geomet
         try:
             return area_from_file(path, layer=layer)
         except InputError as error:
-            raise _refused_upload(error.message.replace(f"{folder}/", "").replace(path.name, "the file")) from None
+            reason = error.message.replace(f"{folder}/", "").replace(path.name, "the file")
+            raise _refused_upload(reason, field=error.field or "area") from None
 
 
-def _refused_upload(reason: str) -> ValidationFailed:
-    return ValidationFailed([Problem(kind="subscriptions", record=None, field="area", reason=reason)])
+def _refused_upload(reason: str, *, field: str = "area") -> ValidationFailed:
+    return ValidationFailed([Problem(kind="subscriptions", record=None, field=field, reason=reason)])
 
 
 def _checked_area(area: shapely.Geometry, *, source: str) -> shapely.Geometry:

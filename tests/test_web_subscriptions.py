@@ -6,6 +6,7 @@ store (the area in EPSG:28992), not only from the page.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import geopandas as gpd
 import httpx
@@ -149,6 +150,29 @@ def test_a_wrong_file_shows_the_servers_message_at_the_area_and_stores_nothing(w
         expect(page.locator("#sub-area")).to_have_attribute("aria-invalid", "true")
         expect(page.locator("#subscriptions-body tr")).to_have_count(0)
     assert subscriptions_of(web.store) == []
+
+
+@pytest.mark.backends("geopackage")
+def test_a_geopackage_of_several_layers_asks_for_the_layer_then_reads_that_one(
+    web: WebApp, browser: Browser, tmp_path: Path
+) -> None:
+    gpkg = tmp_path / "netgebied.gpkg"
+    east, west = shapely.box(257_600, 472_450, 257_850, 472_550), shapely.box(257_350, 472_450, 257_600, 472_550)
+    gpd.GeoDataFrame(geometry=[west], crs=CRS).to_file(gpkg, layer="west", driver="GPKG")
+    gpd.GeoDataFrame(geometry=[east], crs=CRS).to_file(gpkg, layer="oost", driver="GPKG")
+    with signed_in(browser, web, EDITOR) as page:
+        open_subscriptions(page, web)
+        page.locator("#sub-area").set_input_files(gpkg)
+        page.locator("#sub-email").fill("planning@vitens.example")
+        page.get_by_role("button", name="Abonneren").click()
+        expect(page.locator("#sub-layer-error")).to_contain_text("several layers: west, oost")
+        expect(page.locator("#sub-layer")).to_have_attribute("aria-invalid", "true")
+        assert subscriptions_of(web.store) == []
+        page.locator("#sub-layer").fill("oost")
+        page.get_by_role("button", name="Abonneren").click()
+        expect(page.locator("#form-message")).to_have_text("Abonnement aangemaakt.")
+    [stored] = subscriptions_of(web.store)
+    assert stored.area.symmetric_difference(east).area < 1e-6 * east.area
 
 
 @pytest.mark.backends("geopackage")

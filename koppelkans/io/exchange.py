@@ -194,7 +194,8 @@ def _read_vector(path: Path, layer: str | None, *, source: str | None = None) ->
         layers = [name for name, _ in pyogrio.list_layers(opened)]
         chosen = layer if layer in layers else (layers[0] if len(layers) == 1 else None)
         if chosen is None:
-            raise InputError(f"{path.name} has layers {', '.join(layers)}; name one with --layer")
+            wanted = f"no layer {layer!r}" if layer else "several layers"
+            raise InputError(f"{path.name} has {wanted}: {', '.join(layers)}; name the one to read", field="layer")
         frame = pyogrio.read_dataframe(opened, layer=chosen)
         info = pyogrio.read_info(opened, layer=chosen)
     except _UNREADABLE as exc:

@@ -322,6 +322,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "area_drawn": ("Gebied getekend ({n} hoekpunten)", "Area drawn ({n} corners)"),
     "no_area": ("Nog geen gebied getekend of gekozen.", "No area drawn or chosen yet."),
     "area_file": ("Of een bestand", "Or a file"),
+    "layer": ("Laag", "Layer"),
+    "layer_help": (
+        "Alleen nodig bij een GeoPackage met meer dan één laag: de naam van de laag met het gebied.",
+        "Only for a GeoPackage with more than one layer: the name of the layer holding the area.",
+    ),
     "area_needed": ("Teken een gebied of kies een bestand.", "Draw an area or choose a file."),
     "webhook_url": ("Webhook-URL", "Webhook URL"),
     "secret": ("Geheim voor de handtekening", "Signing secret"),

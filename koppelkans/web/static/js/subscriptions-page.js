@@ -146,6 +146,8 @@ async function subscribe(event) {
       const body = new FormData();
       for (const [name, value] of Object.entries(values)) body.append(name, value);
       body.append("area", file, file.name);
+      const layer = form.elements.layer.value.trim();
+      if (layer) body.append("layer", layer);
       await fetchJson("/api/subscriptions/upload", { method: "POST", body });
     } else {
       await fetchJson("/api/subscriptions", { method: "POST", body: { ...values, area } });
