@@ -15,10 +15,9 @@ from typing import Any
 import pandas as pd
 
 from koppelkans.access import ROLES, SCOPES, Principal, Role, hidden_assets
-from koppelkans.access.confidentiality import involves_hidden
+from koppelkans.access.confidentiality import member_asset_ids, stored_findings_seen_by
 from koppelkans.access.credentials import hash_password, hash_secret, new_secret, password_matches
 from koppelkans.config import Settings
-from koppelkans.domain.findings import members_from_text
 from koppelkans.errors import NotFound, Problem, TooManyAttempts, Unauthenticated, ValidationFailed
 from koppelkans.store import Repository
 
@@ -261,12 +260,8 @@ class _VisibleStore:
         rows = self._store.read_findings(table)
         if table not in ("couplings", "conflicts") or rows.empty:
             return rows
-        members = [members_from_text(m) for m in rows["members"]]
-        asset_ids = sorted({m["id"] for ms in members for m in ms if m["type"] == "asset"})
-        assets = self._store.read("assets", ids=asset_ids)
-        hidden = frozenset(assets.loc[hidden_assets(self._principal, assets), "id"])
-        keep = [not involves_hidden(ms, hidden) for ms in members]
-        return rows.loc[keep].reset_index(drop=True)
+        assets = self._store.read("assets", ids=member_asset_ids(rows))
+        return stored_findings_seen_by(self._principal, rows, assets)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)

@@ -28,6 +28,7 @@ import httpx
 import shapely
 
 from koppelkans.access import Principal, Role, hidden_assets
+from koppelkans.access.confidentiality import member_asset_ids, stored_findings_seen_by
 from koppelkans.brief.i18n import LANGUAGES
 from koppelkans.config import CRS, NL_BOUNDS_RD, Settings
 from koppelkans.domain.audit import timestamp
@@ -43,7 +44,6 @@ from koppelkans.domain.subscriptions import (
 )
 from koppelkans.domain.workflow import CouplingWorkflow
 from koppelkans.errors import InputError, NotFound, Problem, ValidationFailed
-from koppelkans.identity import as_seen_by
 from koppelkans.io.exchange import read_table
 from koppelkans.messages import digest_subject, digest_text, escalation_subject, escalation_text
 from koppelkans.store import SYSTEM_ACTOR, Repository
@@ -280,11 +280,18 @@ def notify(
         return []
     since = min(s.last_notified_at for s in subscriptions)
     entries = store.read_audit(kind="works", since=since, until=until)
+    couplings, conflicts = store.read_findings("couplings"), store.read_findings("conflicts")
+    named_assets = store.read("assets", ids=member_asset_ids(couplings, conflicts))  # read once for all subscriptions
     sent = []
     for subscription in subscriptions:
-        seen = as_seen_by(_organisation_viewer(subscription.organisation), store)
-        couplings, conflicts = seen.read_findings("couplings"), seen.read_findings("conflicts")
-        digest = digest_for(subscription, entries, couplings=couplings, conflicts=conflicts, until=until)
+        viewer = _organisation_viewer(subscription.organisation)
+        digest = digest_for(
+            subscription,
+            entries,
+            couplings=stored_findings_seen_by(viewer, couplings, named_assets),
+            conflicts=stored_findings_seen_by(viewer, conflicts, named_assets),
+            until=until,
+        )
         deliveries = [] if digest.is_empty else _deliver(subscription, digest, settings, sleep)
         told = all(d.ok for d in deliveries if _is_final(d, deliveries))
         with store.transaction(actor=actor) as tx:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from koppelkans.access.roles import Principal
+from koppelkans.domain.findings import members_from_text
 from koppelkans.domain.records import kind_spec
 
 __all__ = [
@@ -123,3 +124,20 @@ def visible_findings(payload: Mapping[str, Any], hidden_asset_ids: Iterable[str]
 def involves_hidden(members: Iterable[Mapping[str, Any]], hidden: frozenset[str]) -> bool:
     """Whether a coupling's or conflict's members (`{type, id}`) include one of the hidden assets."""
     return any(m["type"] == "asset" and m["id"] in hidden for m in members)
+
+
+def stored_findings_seen_by(principal: Principal, rows: pd.DataFrame, assets: pd.DataFrame) -> pd.DataFrame:
+    """Stored couplings or conflicts (rows with their `members` as stored) without those that involve an asset
+    hidden from `principal`; `assets` holds at least the assets they name (see `member_asset_ids`)."""
+    hidden = frozenset(assets.loc[hidden_assets(principal, assets), "id"]) if not rows.empty else frozenset()
+    if not hidden:
+        return rows
+    keep = [not involves_hidden(members_from_text(m), hidden) for m in rows["members"]]
+    return rows.loc[keep].reset_index(drop=True)
+
+
+def member_asset_ids(*rows: pd.DataFrame) -> list[str]:
+    """The ids of the assets that stored couplings or conflicts name among their members."""
+    return sorted(
+        {m["id"] for frame in rows for ms in frame["members"] for m in members_from_text(ms) if m["type"] == "asset"}
+    )
